@@ -1,0 +1,132 @@
+import { describe, expect, it } from 'vitest';
+import { CommitLog } from './commit-log.js';
+import { LockManager } from './lock-manager.js';
+import { isVisible, type Snapshot } from './snapshot.js';
+import {
+  decodeXactRecord,
+  encodeXactRecord,
+  TransactionManager,
+  type XactWal,
+} from './transaction-manager.js';
+import type { Xid } from './xid.js';
+
+class MemoryWal implements XactWal {
+  readonly records: { xid: Xid; payload: Uint8Array; lsn: number }[] = [];
+  flushed = 0;
+  appendXact(xid: Xid, payload: Uint8Array): number {
+    const lsn = (this.records.at(-1)?.lsn ?? 0) + 100;
+    this.records.push({ xid, payload, lsn });
+    return lsn;
+  }
+  async flush(lsn: number): Promise<void> {
+    this.flushed = Math.max(this.flushed, lsn);
+  }
+}
+
+const rc = { isolation: 'read committed' as const, readOnly: false, deferrable: false };
+
+function setup() {
+  const wal = new MemoryWal();
+  const timers = { setTimeout: () => 0, clearTimeout: () => {} };
+  const manager = new TransactionManager({
+    wal,
+    locks: new LockManager(timers, () => 1000),
+    commitLog: new CommitLog(),
+    nextXid: 3 as Xid,
+  });
+  return { wal, manager };
+}
+
+function seen(xmin: Xid, snap: Snapshot, manager: TransactionManager): boolean {
+  return isVisible({ xmin, xmax: 0 as Xid, cid: 0, xmaxLockOnly: false }, snap, manager.commitLog);
+}
+
+describe('TransactionManager', () => {
+  it('makes a commit visible only to snapshots taken after it, and only once durable', async () => {
+    const { wal, manager } = setup();
+    const writer = manager.begin(1, rc, 0n, true);
+    const xid = manager.xidForWrite(writer);
+    const reader = manager.begin(2, rc, 0n, false);
+    const before = manager.takeSnapshot(reader);
+    expect(seen(xid, before, manager)).toBe(false);
+    await manager.commit(writer, { synchronous: true, timestamp: 1n });
+    expect(wal.flushed).toBeGreaterThanOrEqual(wal.records.at(-1)?.lsn ?? Number.POSITIVE_INFINITY);
+    expect(seen(xid, before, manager)).toBe(false);
+    expect(seen(xid, manager.takeSnapshot(reader), manager)).toBe(true);
+  });
+
+  it('keeps a commit invisible while the host still waits (replication quorum)', async () => {
+    const wal = new MemoryWal();
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const manager = new TransactionManager({
+      wal,
+      locks: new LockManager({ setTimeout: () => 0, clearTimeout: () => {} }, () => 1000),
+      commitLog: new CommitLog(),
+      nextXid: 3 as Xid,
+      beforeCommitVisible: () => gate,
+    });
+    const writer = manager.begin(1, rc, 0n, true);
+    const xid = manager.xidForWrite(writer);
+    const committing = manager.commit(writer, { synchronous: true, timestamp: 1n });
+    await new Promise((resolve) => setImmediate(resolve));
+    const reader = manager.begin(2, rc, 0n, false);
+    expect(seen(xid, manager.takeSnapshot(reader), manager)).toBe(false);
+    release();
+    await committing;
+    expect(seen(xid, manager.takeSnapshot(reader), manager)).toBe(true);
+  });
+
+  it('gives savepoint levels their own xids and forgets rolled-back ones', () => {
+    const { manager } = setup();
+    const txn = manager.begin(1, rc, 0n, true);
+    const top = manager.xidForWrite(txn);
+    manager.savepoint(txn, 's1');
+    const sub = manager.xidForWrite(txn);
+    expect(sub).toBeGreaterThan(top);
+    manager.rollbackToSavepoint(txn, 's1');
+    expect(manager.statusOf(sub)).toBe('aborted');
+    expect(txn.ownXids.has(sub)).toBe(false);
+    expect(txn.committableXids).toEqual([top]);
+    const again = manager.xidForWrite(txn);
+    expect(again).toBeGreaterThan(sub);
+  });
+
+  it('rejects writes in a read-only transaction with 25006', () => {
+    const { manager } = setup();
+    const txn = manager.begin(1, { ...rc, readOnly: true }, 0n, true);
+    expect(() => manager.xidForWrite(txn)).toThrow(expect.objectContaining({ sqlstate: '25006' }));
+  });
+
+  it('rebuilds commit status and the next xid from its WAL records (redo)', async () => {
+    const { wal, manager } = setup();
+    const committed = manager.begin(1, rc, 0n, true);
+    const a = manager.xidForWrite(committed);
+    await manager.commit(committed, { synchronous: true, timestamp: 5n });
+    const aborted = manager.begin(1, rc, 0n, true);
+    const b = manager.xidForWrite(aborted);
+    manager.abort(aborted);
+
+    const replica = new TransactionManager({
+      wal: new MemoryWal(),
+      locks: new LockManager({ setTimeout: () => 0, clearTimeout: () => {} }, () => 1000),
+      commitLog: new CommitLog(),
+      nextXid: 3 as Xid,
+    });
+    for (const record of wal.records) replica.redo(decodeXactRecord(record.payload));
+    expect(replica.statusOf(a)).toBe('committed');
+    expect(replica.statusOf(b)).toBe('aborted');
+    expect(replica.nextXidValue).toBeGreaterThan(b);
+  });
+
+  it('encodes and decodes transaction records', () => {
+    const record = { kind: 'commit' as const, xids: [3 as Xid, 9 as Xid], timestamp: 123456789n };
+    expect(decodeXactRecord(encodeXactRecord(record))).toEqual(record);
+    expect(decodeXactRecord(encodeXactRecord({ kind: 'reserve', upTo: 2048 as Xid }))).toEqual({
+      kind: 'reserve',
+      upTo: 2048,
+    });
+  });
+});

@@ -1,0 +1,282 @@
+/**
+ * Transaction manager: allocates xids, takes snapshots, and runs commit and abort as the seed's
+ * Transaction Lifecycle Flow draws them: COMMIT writes a commit record to the WAL, waits until it
+ * is durable (unless synchronous_commit is off) and, once any further host-supplied condition is
+ * met (a replication quorum, later), marks the transaction committed and removes it from the
+ * running set in one step, so that no snapshot ever sees a commit that could still be lost.
+ *
+ * Xids are reserved in blocks by a WAL record, so that after a crash the next xid is above every
+ * xid any durable record or page can carry.
+ * Exports: TransactionManager, XactWal, XactRecord, decodeXactRecord, TransactionManagerOptions.
+ */
+import { assert, KeelError, SqlState } from '@keel/errors';
+import type { CommitLog } from './commit-log.js';
+import type { LockManager } from './lock-manager.js';
+import type { Snapshot } from './snapshot.js';
+import { Transaction, type TransactionOptions } from './transaction.js';
+import { FirstNormalXid, type Xid } from './xid.js';
+
+/** The part of the WAL the transaction manager writes to. LSNs are byte positions. */
+export interface XactWal {
+  appendXact(xid: Xid, payload: Uint8Array): number;
+  flush(lsn: number): Promise<void>;
+}
+
+export type XactRecord =
+  | { kind: 'commit'; xids: Xid[]; timestamp: bigint }
+  | { kind: 'abort'; xids: Xid[] }
+  | { kind: 'reserve'; upTo: Xid };
+
+const COMMIT = 1;
+const ABORT = 2;
+const RESERVE = 3;
+const XID_BLOCK = 1024;
+
+export function encodeXactRecord(record: XactRecord): Uint8Array {
+  const xids = record.kind === 'reserve' ? [record.upTo] : record.xids;
+  const bytes = Buffer.alloc(1 + 8 + 4 + xids.length * 8);
+  bytes.writeUInt8(record.kind === 'commit' ? COMMIT : record.kind === 'abort' ? ABORT : RESERVE, 0);
+  bytes.writeBigInt64BE(record.kind === 'commit' ? record.timestamp : 0n, 1);
+  bytes.writeUInt32BE(xids.length, 9);
+  for (const [i, xid] of xids.entries()) bytes.writeDoubleBE(xid, 13 + i * 8);
+  return bytes;
+}
+
+export function decodeXactRecord(payload: Uint8Array): XactRecord {
+  const bytes = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+  const kind = bytes.readUInt8(0);
+  const count = bytes.readUInt32BE(9);
+  const xids: Xid[] = [];
+  for (let i = 0; i < count; i++) xids.push(bytes.readDoubleBE(13 + i * 8) as Xid);
+  if (kind === COMMIT) return { kind: 'commit', xids, timestamp: bytes.readBigInt64BE(1) };
+  if (kind === ABORT) return { kind: 'abort', xids };
+  const [upTo] = xids;
+  assert(kind === RESERVE && upTo !== undefined, `unknown transaction record kind ${kind}`);
+  return { kind: 'reserve', upTo };
+}
+
+export interface TransactionManagerOptions {
+  wal: XactWal;
+  locks: LockManager;
+  commitLog: CommitLog;
+  /** First xid to hand out (from the last checkpoint and WAL redo). */
+  nextXid: Xid;
+  /**
+   * Called after the commit record is durable and before the commit becomes visible; later
+   * issues wait here for a synchronous replication quorum. Resolves when the commit may show.
+   */
+  beforeCommitVisible?: (commitLsn: number) => Promise<void>;
+}
+
+export class TransactionManager {
+  readonly commitLog: CommitLog;
+  private nextXid: Xid;
+  private reservedUpTo: Xid;
+  private readonly running = new Set<Xid>();
+  private readonly active = new Set<Transaction>();
+
+  constructor(private readonly options: TransactionManagerOptions) {
+    this.commitLog = options.commitLog;
+    this.nextXid = Math.max(options.nextXid, FirstNormalXid) as Xid;
+    this.reservedUpTo = this.nextXid;
+  }
+
+  begin(pid: number, options: TransactionOptions, startTimestamp: bigint, explicit: boolean): Transaction {
+    const txn = new Transaction(pid, options, startTimestamp, explicit);
+    this.active.add(txn);
+    return txn;
+  }
+
+  /** The xid the current savepoint level writes with; assigns one on first use. */
+  xidForWrite(txn: Transaction): Xid {
+    if (txn.options.readOnly) {
+      throw new KeelError(
+        SqlState.ReadOnlySqlTransaction,
+        'cannot execute this statement in a read-only transaction',
+      );
+    }
+    // A sub-transaction's xid must be younger than its parent's, so assign the missing levels top down.
+    for (const level of txn.levels) {
+      if (level.xid !== null) continue;
+      const xid = this.allocateXid();
+      level.xid = xid;
+      txn.ownXids.add(xid);
+      txn.committableXids.push(xid);
+      this.running.add(xid);
+      // A new level's xid is part of the transaction's lock identity: others wait on it.
+      assert(txn.options.readOnly === false, 'xid for a read-only transaction');
+      const granted = this.options.locks.tryAcquire(txn, xidLockTag(xid), 'ExclusiveLock');
+      assert(granted, `transaction lock on new xid ${xid} is taken`);
+    }
+    const xid = txn.currentXid;
+    assert(xid !== null, 'current level has no xid after assignment');
+    return xid;
+  }
+
+  /** A snapshot as of now for `txn`, at its current command id. */
+  takeSnapshot(txn: Transaction): Snapshot {
+    const running = new Set<Xid>();
+    let xmin = this.nextXid;
+    for (const xid of this.running) {
+      if (txn.ownXids.has(xid)) continue;
+      running.add(xid);
+      if (xid < xmin) xmin = xid;
+    }
+    return { xmin, xmax: this.nextXid, running, own: txn.ownXids, curcid: txn.cid };
+  }
+
+  /** The same snapshot seen from a later command of the same transaction. */
+  advanceSnapshot(snapshot: Snapshot, txn: Transaction): Snapshot {
+    return { ...snapshot, curcid: txn.cid };
+  }
+
+  /** Oldest xid any running transaction may still need to see as running (VACUUM's horizon). */
+  oldestRunningXid(): Xid {
+    let oldest = this.nextXid;
+    for (const txn of this.active) {
+      const snapshotXmin = txn.transactionSnapshot?.xmin;
+      if (snapshotXmin !== undefined && snapshotXmin < oldest) oldest = snapshotXmin;
+    }
+    for (const xid of this.running) if (xid < oldest) oldest = xid;
+    return oldest;
+  }
+
+  statusOf(xid: Xid): 'in-progress' | 'committed' | 'aborted' {
+    return this.commitLog.status(xid);
+  }
+
+  isRunning(xid: Xid): boolean {
+    return this.running.has(xid);
+  }
+
+  /**
+   * COMMIT. A transaction that wrote nothing only releases its locks. Otherwise: commit record,
+   * durable flush (when `synchronous`), the host's visibility condition, then visible.
+   */
+  async commit(txn: Transaction, options: { synchronous: boolean; timestamp: bigint }): Promise<void> {
+    const xids = [...txn.committableXids];
+    if (xids.length === 0) {
+      this.finish(txn);
+      return;
+    }
+    const topXid = txn.topXid;
+    assert(topXid !== null, 'transaction with xids has no top-level xid');
+    const lsn = this.options.wal.appendXact(
+      topXid,
+      encodeXactRecord({ kind: 'commit', xids, timestamp: options.timestamp }),
+    );
+    // A failed flush is not survivable (the disk may have dropped the write): the engine stops
+    // the node, as PostgreSQL PANICs, so the transaction is left exactly as the WAL has it.
+    if (options.synchronous) await this.options.wal.flush(lsn);
+    try {
+      if (this.options.beforeCommitVisible !== undefined) await this.options.beforeCommitVisible(lsn);
+    } finally {
+      // The commit record is durable: from here the transaction is committed even if the wait
+      // above failed (the client then gets an error but the data stays, as in PostgreSQL).
+      this.commitLog.setCommitted(xids);
+      for (const xid of xids) this.running.delete(xid);
+      this.finish(txn);
+    }
+  }
+
+  /** ROLLBACK, or the end of a failed transaction. Never waits for the disk. */
+  abort(txn: Transaction): void {
+    const xids = [...txn.committableXids];
+    const topXid = txn.topXid;
+    if (xids.length > 0 && topXid !== null) {
+      this.options.wal.appendXact(topXid, encodeXactRecord({ kind: 'abort', xids }));
+      this.commitLog.setAborted(xids);
+      for (const xid of xids) this.running.delete(xid);
+    }
+    for (const action of txn.onAbort) action();
+    this.options.locks.releaseAll(txn);
+    this.active.delete(txn);
+  }
+
+  /** SAVEPOINT name: a new level; its xid comes with its first write. */
+  savepoint(txn: Transaction, name: string): void {
+    txn.levels.push({ name, xid: null });
+  }
+
+  /** ROLLBACK TO name: undo the levels above and including the savepoint's, keep the savepoint. */
+  rollbackToSavepoint(txn: Transaction, name: string): void {
+    const index = this.findSavepoint(txn, name);
+    const undone = txn.levels.splice(index);
+    this.abortLevels(txn, undone);
+    txn.levels.push({ name, xid: null });
+  }
+
+  /** RELEASE name: the savepoint's level and those above merge into the parent. */
+  releaseSavepoint(txn: Transaction, name: string): void {
+    const index = this.findSavepoint(txn, name);
+    txn.levels.splice(index);
+  }
+
+  hasSavepoint(txn: Transaction, name: string): boolean {
+    return txn.levels.some((level, i) => i > 0 && level.name === name);
+  }
+
+  activeTransactions(): ReadonlySet<Transaction> {
+    return this.active;
+  }
+
+  /** Redo of a transaction record during recovery or on a replica. */
+  redo(record: XactRecord): void {
+    if (record.kind === 'commit') this.commitLog.setCommitted(record.xids);
+    else if (record.kind === 'abort') this.commitLog.setAborted(record.xids);
+    const highest = record.kind === 'reserve' ? record.upTo : Math.max(0, ...record.xids);
+    if (highest >= this.nextXid) {
+      this.nextXid = (highest + 1) as Xid;
+      this.reservedUpTo = this.nextXid;
+    }
+  }
+
+  /** The next xid (persisted by checkpoints). */
+  get nextXidValue(): Xid {
+    return this.nextXid;
+  }
+
+  private findSavepoint(txn: Transaction, name: string): number {
+    for (let i = txn.levels.length - 1; i > 0; i--) if (txn.levels[i]?.name === name) return i;
+    throw new KeelError(SqlState.InvalidSavepointSpecification, `savepoint "${name}" does not exist`);
+  }
+
+  private abortLevels(txn: Transaction, levels: { xid: Xid | null }[]): void {
+    const xids = levels.map((level) => level.xid).filter((xid): xid is Xid => xid !== null);
+    if (xids.length === 0) return;
+    const topXid = txn.topXid;
+    assert(topXid !== null, 'sub-transaction xid without a top-level xid');
+    this.options.wal.appendXact(topXid, encodeXactRecord({ kind: 'abort', xids }));
+    this.commitLog.setAborted(xids);
+    for (const xid of xids) {
+      this.running.delete(xid);
+      txn.ownXids.delete(xid);
+      this.options.locks.release(txn, xidLockTag(xid), 'ExclusiveLock');
+    }
+    const gone = new Set<Xid>(xids);
+    const kept = txn.committableXids.filter((xid) => !gone.has(xid));
+    txn.committableXids.length = 0;
+    txn.committableXids.push(...kept);
+  }
+
+  private finish(txn: Transaction): void {
+    for (const action of txn.onCommit) action();
+    this.options.locks.releaseAll(txn);
+    this.active.delete(txn);
+  }
+
+  private allocateXid(): Xid {
+    const xid = this.nextXid;
+    this.nextXid = (xid + 1) as Xid;
+    if (this.nextXid > this.reservedUpTo) {
+      this.reservedUpTo = (this.nextXid + XID_BLOCK) as Xid;
+      this.options.wal.appendXact(xid, encodeXactRecord({ kind: 'reserve', upTo: this.reservedUpTo }));
+    }
+    return xid;
+  }
+}
+
+/** The lock tag of a transaction's xid: writers that meet its rows wait on it. */
+export function xidLockTag(xid: Xid): string {
+  return `transaction:${xid}`;
+}

@@ -1,0 +1,73 @@
+/**
+ * One transaction's state: isolation level, its xids (assigned lazily, on the first write of
+ * the top level or of a savepoint level), the command counter, the savepoint stack and, under
+ * REPEATABLE READ and SERIALIZABLE, the snapshot every statement shares.
+ * A Transaction is also the owner of its locks in the lock manager.
+ * Exports: Transaction, IsolationLevel, SavepointLevel, TransactionOptions.
+ */
+import type { LockOwner } from './lock-manager.js';
+import type { Snapshot } from './snapshot.js';
+import type { Xid } from './xid.js';
+
+export type IsolationLevel = 'read committed' | 'repeatable read' | 'serializable';
+
+export interface TransactionOptions {
+  isolation: IsolationLevel;
+  readOnly: boolean;
+  deferrable: boolean;
+}
+
+export interface SavepointLevel {
+  /** null for the top level. */
+  name: string | null;
+  /** This level's own xid, assigned on its first write. */
+  xid: Xid | null;
+}
+
+let nextSerial = 1;
+
+export class Transaction implements LockOwner {
+  readonly id = nextSerial++;
+  readonly startOrder = this.id;
+  /** Top level first; ROLLBACK TO / RELEASE pop levels. */
+  readonly levels: SavepointLevel[] = [{ name: null, xid: null }];
+  /** Live own xids: what our snapshots treat as "us". Rolled-back savepoint xids leave it. */
+  readonly ownXids = new Set<Xid>();
+  /** Every xid assigned to this transaction that was not rolled back (the commit record lists them). */
+  readonly committableXids: Xid[] = [];
+  /** Command counter: versions written by command n carry cid n. */
+  cid = 0;
+  /** Whether the current command wrote anything (the counter advances only then). */
+  commandWrote = false;
+  /** The shared snapshot of REPEATABLE READ / SERIALIZABLE, taken by the first statement. */
+  transactionSnapshot: Snapshot | null = null;
+  /** Objects dropped by this transaction whose storage goes away only if it commits. */
+  readonly onCommit: (() => void)[] = [];
+  readonly onAbort: (() => void)[] = [];
+
+  constructor(
+    readonly pid: number,
+    public options: TransactionOptions,
+    /** transaction_timestamp(): microseconds since 2000-01-01 UTC. */
+    readonly startTimestamp: bigint,
+    /** Whether BEGIN opened it (a block) or it is implicit around one statement. */
+    readonly explicit: boolean,
+  ) {}
+
+  get topXid(): Xid | null {
+    return this.levels[0]?.xid ?? null;
+  }
+
+  /** The xid writes of the current level use, or null before the level's first write. */
+  get currentXid(): Xid | null {
+    return this.levels[this.levels.length - 1]?.xid ?? null;
+  }
+
+  get isolation(): IsolationLevel {
+    return this.options.isolation;
+  }
+
+  get usesTransactionSnapshot(): boolean {
+    return this.options.isolation !== 'read committed';
+  }
+}
