@@ -124,6 +124,17 @@ export class LockManager {
     return mode === undefined || modes.has(mode);
   }
 
+  /** Whether another owner holds a mode on the tag that conflicts with `mode`. */
+  conflictsWithHolders(owner: LockOwner, tag: LockTag, mode: LockMode): boolean {
+    const state = this.stateOf(tag, false);
+    if (state === undefined) return false;
+    for (const [holder, modes] of state.holders) {
+      if (holder === owner) continue;
+      for (const held of modes.keys()) if (conflicts(held, mode)) return true;
+    }
+    return false;
+  }
+
   /** Owners holding a lock on the tag (for pg_locks and "blocked by" messages). */
   holdersOf(tag: LockTag): { owner: LockOwner; modes: LockMode[] }[] {
     const state = this.stateOf(tag, false);

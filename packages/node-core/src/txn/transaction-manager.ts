@@ -74,6 +74,9 @@ export class TransactionManager {
   private reservedUpTo: Xid;
   private readonly running = new Set<Xid>();
   private readonly active = new Set<Transaction>();
+  /** LSNs of commit records appended but not yet reflected in the commit log. */
+  private readonly pendingCommits = new Set<number>();
+  private commitWaiters: (() => void)[] = [];
 
   constructor(private readonly options: TransactionManagerOptions) {
     this.commitLog = options.commitLog;
@@ -122,6 +125,7 @@ export class TransactionManager {
       running.add(xid);
       if (xid < xmin) xmin = xid;
     }
+    if (txn.snapshotXmin === null || xmin < txn.snapshotXmin) txn.snapshotXmin = xmin;
     return { xmin, xmax: this.nextXid, running, own: txn.ownXids, curcid: txn.cid };
   }
 
@@ -134,8 +138,8 @@ export class TransactionManager {
   oldestRunningXid(): Xid {
     let oldest = this.nextXid;
     for (const txn of this.active) {
-      const snapshotXmin = txn.transactionSnapshot?.xmin;
-      if (snapshotXmin !== undefined && snapshotXmin < oldest) oldest = snapshotXmin;
+      const snapshotXmin = txn.snapshotXmin;
+      if (snapshotXmin !== null && snapshotXmin < oldest) oldest = snapshotXmin;
     }
     for (const xid of this.running) if (xid < oldest) oldest = xid;
     return oldest;
@@ -165,18 +169,48 @@ export class TransactionManager {
       topXid,
       encodeXactRecord({ kind: 'commit', xids, timestamp: options.timestamp }),
     );
+    this.pendingCommits.add(lsn);
     // A failed flush is not survivable (the disk may have dropped the write): the engine stops
     // the node, as PostgreSQL PANICs, so the transaction is left exactly as the WAL has it.
-    if (options.synchronous) await this.options.wal.flush(lsn);
+    try {
+      if (options.synchronous) await this.options.wal.flush(lsn);
+      // Durable (or, with synchronous_commit off, as durable as it will be): the commit log may
+      // say so. Snapshots still treat the xids as running until they leave `running` below.
+      this.commitLog.setCommitted(xids);
+    } finally {
+      this.pendingCommits.delete(lsn);
+      this.notifyCommitWaiters();
+    }
     try {
       if (this.options.beforeCommitVisible !== undefined) await this.options.beforeCommitVisible(lsn);
     } finally {
       // The commit record is durable: from here the transaction is committed even if the wait
       // above failed (the client then gets an error but the data stays, as in PostgreSQL).
-      this.commitLog.setCommitted(xids);
       for (const xid of xids) this.running.delete(xid);
       this.finish(txn);
     }
+  }
+
+  /**
+   * Resolves once every commit whose record lies before `lsn` is in the commit log. A checkpoint
+   * waits for this before persisting the commit log, so that a commit record older than the
+   * checkpoint's redo point is never missing from both the persisted log and the replayed WAL.
+   */
+  waitForCommitsBefore(lsn: number): Promise<void> {
+    const blocking = () => [...this.pendingCommits].some((pending) => pending < lsn);
+    if (!blocking()) return Promise.resolve();
+    return new Promise((resolve) => {
+      const check = () => {
+        if (blocking()) this.commitWaiters.push(check);
+        else resolve();
+      };
+      this.commitWaiters.push(check);
+    });
+  }
+
+  private notifyCommitWaiters(): void {
+    const waiters = this.commitWaiters.splice(0);
+    for (const waiter of waiters) waiter();
   }
 
   /** ROLLBACK, or the end of a failed transaction. Never waits for the disk. */

@@ -41,6 +41,11 @@ export class Transaction implements LockOwner {
   commandWrote = false;
   /** The shared snapshot of REPEATABLE READ / SERIALIZABLE, taken by the first statement. */
   transactionSnapshot: Snapshot | null = null;
+  /**
+   * The oldest xmin of any snapshot this transaction took (a READ COMMITTED statement's too):
+   * VACUUM keeps every version such a snapshot might still read until the transaction ends.
+   */
+  snapshotXmin: Xid | null = null;
   /** Objects dropped by this transaction whose storage goes away only if it commits. */
   readonly onCommit: (() => void)[] = [];
   readonly onAbort: (() => void)[] = [];

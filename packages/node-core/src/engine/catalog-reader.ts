@@ -1,0 +1,138 @@
+/**
+ * The SQL layer's window on the catalog for one statement: name resolution through the
+ * session's search_path (pg_catalog first unless listed, as PostgreSQL does), relations of the
+ * transaction's catalog view, and the system views computed from it (pg_catalog.*,
+ * information_schema.*).
+ * Exports: EngineCatalogReader.
+ */
+import { KeelError, SqlState } from '@keel/errors';
+import type { IndexRelation, Namespace, Oid, Relation, TableRelation } from '../catalog/objects.js';
+import { WellKnownOid } from '../catalog/objects.js';
+import type { SchemaCatalog } from '../catalog/schema-catalog.js';
+import type { CatalogReader, VirtualTable } from '../sql/context.js';
+import type { Engine } from './engine.js';
+import type { Session } from './session.js';
+import { systemNamespaces, systemView } from './system-views/index.js';
+
+export class EngineCatalogReader implements CatalogReader {
+  readonly databaseName: string;
+  readonly databaseOid: Oid;
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly session: Session,
+    readonly view: SchemaCatalog,
+  ) {
+    this.databaseName = session.options.databaseName;
+    this.databaseOid = session.options.databaseOid;
+  }
+
+  /** search_path entries as written, "$user" expanded to the session user. */
+  searchPathNames(): string[] {
+    return parseSearchPath(this.session.settings.value('search_path')).map((entry) =>
+      entry === '$user' ? this.session.options.user : entry,
+    );
+  }
+
+  searchPath(): Namespace[] {
+    const names = this.searchPathNames();
+    const out: Namespace[] = [];
+    if (!names.includes('pg_catalog')) out.push(this.pgCatalog());
+    for (const name of names) {
+      const namespace = this.namespaceByName(name);
+      if (namespace !== null) out.push(namespace);
+    }
+    return out;
+  }
+
+  resolveRelation(schema: string | null, name: string): Relation | VirtualTable | null {
+    if (schema !== null) {
+      const namespace = this.namespaceByName(schema);
+      if (namespace === null)
+        throw new KeelError(SqlState.InvalidSchemaName, `schema "${schema}" does not exist`);
+      return this.relationIn(namespace, name);
+    }
+    for (const namespace of this.searchPath()) {
+      const relation = this.relationIn(namespace, name);
+      if (relation !== null) return relation;
+    }
+    return null;
+  }
+
+  relation(oid: Oid): Relation | null {
+    return this.view.relation(oid);
+  }
+
+  namespace(oid: Oid): Namespace | null {
+    return this.view.namespace(oid) ?? systemNamespaces().find((n) => n.oid === oid) ?? null;
+  }
+
+  namespaceByName(name: string): Namespace | null {
+    return this.view.namespaceByName(name) ?? systemNamespaces().find((n) => n.name === name) ?? null;
+  }
+
+  indexesOf(table: TableRelation): IndexRelation[] {
+    return this.view.indexesOf(table.oid).filter((index) => index.valid);
+  }
+
+  regclassIn(name: string): Oid | null {
+    const parts = splitQualifiedName(name);
+    const relation = this.resolveRelation(parts.length > 1 ? (parts[0] ?? null) : null, parts.at(-1) ?? '');
+    return relation?.oid ?? null;
+  }
+
+  regclassOut(oid: Oid): string {
+    const relation = this.view.relation(oid);
+    if (relation === null) return String(oid);
+    const visible = this.resolveRelation(null, relation.name)?.oid === oid;
+    if (visible) return quoteIdentifier(relation.name);
+    const namespace = this.namespace(relation.namespaceOid);
+    return `${quoteIdentifier(namespace?.name ?? '?')}.${quoteIdentifier(relation.name)}`;
+  }
+
+  /** The engine and session behind this reader, for system views that show live state. */
+  get context(): { engine: Engine; session: Session } {
+    return { engine: this.engine, session: this.session };
+  }
+
+  private relationIn(namespace: Namespace, name: string): Relation | VirtualTable | null {
+    if (
+      namespace.oid === WellKnownOid.pgCatalogNamespace ||
+      namespace.oid === WellKnownOid.informationSchemaNamespace
+    ) {
+      return systemView(namespace.name, name, this);
+    }
+    return this.view.relationByName(namespace.oid, name);
+  }
+
+  private pgCatalog(): Namespace {
+    const namespace = systemNamespaces().find((n) => n.oid === WellKnownOid.pgCatalogNamespace);
+    if (namespace === undefined) throw new KeelError(SqlState.InternalError, 'pg_catalog namespace missing');
+    return namespace;
+  }
+}
+
+/** search_path's text form ('"$user", public') to its entries, quotes removed. */
+export function parseSearchPath(text: string): string[] {
+  const entries: string[] = [];
+  for (const raw of text.split(',')) {
+    const trimmed = raw.trim();
+    if (trimmed === '') continue;
+    entries.push(trimmed.startsWith('"') ? trimmed.slice(1, -1).replace(/""/g, '"') : trimmed.toLowerCase());
+  }
+  return entries;
+}
+
+/** "a.b", "\"A\".b" -> ['a', 'b'], ['A', 'b']: identifiers folded to lower case unless quoted. */
+export function splitQualifiedName(name: string): string[] {
+  const parts: string[] = [];
+  const pattern = /\s*("((?:[^"]|"")*)"|[^."]+)\s*(\.|$)/gy;
+  for (let match = pattern.exec(name); match !== null && match[0] !== ''; match = pattern.exec(name)) {
+    parts.push(match[2] !== undefined ? match[2].replace(/""/g, '"') : (match[1] ?? '').trim().toLowerCase());
+  }
+  return parts;
+}
+
+export function quoteIdentifier(name: string): string {
+  return /^[a-z_][a-z0-9_$]*$/.test(name) ? name : `"${name.replace(/"/g, '""')}"`;
+}

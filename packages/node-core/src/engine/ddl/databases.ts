@@ -1,0 +1,88 @@
+/**
+ * CREATE DATABASE and DROP DATABASE. Each database has its own catalog heap (its own schemas
+ * and tables); roles are shared by the cluster. A database with connected sessions cannot be
+ * dropped (55006), as in PostgreSQL; DROP DATABASE ... WITH (FORCE) is not supported.
+ * Exports: createDatabase, dropDatabase, DatabaseServices.
+ */
+import { KeelError, SqlState } from '@keel/errors';
+import type { CreatedbStmt, DropdbStmt } from '@pgsql/types';
+import type { DatabaseInfo, Oid } from '../../catalog/objects.js';
+import { constantValue, unwrap } from '../../sql/parse/ast.js';
+import type { DdlContext } from './ddl-context.js';
+
+export interface DatabaseServices {
+  /** A catalog heap for a new database, with its `public` schema in it. */
+  initializeDatabase(database: DatabaseInfo): void;
+  sessionsConnectedTo(databaseOid: Oid): number;
+  /** Removes every relation file of the database and its catalog once the transaction commits. */
+  dropDatabaseStorageAtCommit(database: DatabaseInfo): void;
+}
+
+export function createDatabase(stmt: CreatedbStmt, context: DdlContext, services: DatabaseServices): string {
+  const name = stmt.dbname ?? '';
+  const catalog = context.catalog();
+  if (catalog.databaseByName(name) !== null) {
+    throw new KeelError(SqlState.DuplicateDatabase, `database "${name}" already exists`);
+  }
+  let ownerOid = context.currentUserOid;
+  for (const node of stmt.options ?? []) {
+    const def = unwrap(node, 'DefElem');
+    if (def?.defname === 'owner') {
+      const owner = catalog.roleByName(
+        String(constantValue(def.arg) ?? unwrap(def.arg, 'RoleSpec')?.rolename ?? ''),
+      );
+      if (owner === null) throw new KeelError(SqlState.UndefinedObject, 'owner role does not exist');
+      ownerOid = owner.oid;
+    } else if (
+      def?.defname === 'template' ||
+      def?.defname === 'encoding' ||
+      def?.defname === 'locale' ||
+      def?.defname === 'lc_collate' ||
+      def?.defname === 'lc_ctype' ||
+      def?.defname === 'connection_limit' ||
+      def?.defname === 'is_template' ||
+      def?.defname === 'allow_connections' ||
+      def?.defname === 'strategy'
+    ) {
+      // Accepted for compatibility: every Keel database is UTF8 with C collation, created empty.
+    } else if (def !== undefined) {
+      throw new KeelError(SqlState.SyntaxError, `option "${def.defname ?? ''}" not recognized`);
+    }
+  }
+  const database: DatabaseInfo = {
+    kind: 'database',
+    oid: context.manager.allocateOid(),
+    name,
+    ownerOid,
+    catalogRelFile: context.storage.createRelFile(context.txn, 'heap'),
+    allowConnections: true,
+    connectionLimit: -1,
+  };
+  context.putShared(database);
+  services.initializeDatabase(database);
+  return 'CREATE DATABASE';
+}
+
+export function dropDatabase(stmt: DropdbStmt, context: DdlContext, services: DatabaseServices): string {
+  const name = stmt.dbname ?? '';
+  const database = context.catalog().databaseByName(name);
+  if (database === null) {
+    if (stmt.missing_ok) {
+      context.notice(`database "${name}" does not exist, skipping`, SqlState.SuccessfulCompletion);
+      return 'DROP DATABASE';
+    }
+    throw new KeelError(SqlState.InvalidCatalogName, `database "${name}" does not exist`);
+  }
+  if (database.oid === context.database.oid) {
+    throw new KeelError(SqlState.ObjectInUse, 'cannot drop the currently open database');
+  }
+  const others = services.sessionsConnectedTo(database.oid);
+  if (others > 0) {
+    throw new KeelError(SqlState.ObjectInUse, `database "${name}" is being accessed by other users`, {
+      detail: `There ${others === 1 ? 'is 1 other session' : `are ${others} other sessions`} using the database.`,
+    });
+  }
+  context.removeShared(database);
+  services.dropDatabaseStorageAtCommit(database);
+  return 'DROP DATABASE';
+}

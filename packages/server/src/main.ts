@@ -1,0 +1,61 @@
+#!/usr/bin/env node
+import { parseCommandLine } from './cli.js';
+import { runClusterCommand } from './cluster-command.js';
+/**
+ * The `keel` binary's entry point: parses the command line, then starts a node or runs a
+ * cluster command. Exit codes: 0 success, 1 runtime failure, 2 bad usage or configuration.
+ */
+import { ConfigError, resolveConfig } from './config.js';
+import { startNode } from './keel-node.js';
+import { createRootLogger } from './logger.js';
+
+const VERSION = '0.1.0';
+
+async function main(argv: string[]): Promise<number> {
+  const command = parseCommandLine(argv);
+  switch (command.kind) {
+    case 'help':
+      process.stdout.write(`${command.text}\n`);
+      return 0;
+    case 'version':
+      process.stdout.write(`keel ${VERSION}\n`);
+      return 0;
+    case 'cluster':
+      return runClusterCommand(command, process.env);
+    case 'start': {
+      const config = resolveConfig(command.flags, process.env);
+      const logger = createRootLogger(
+        config.logLevel,
+        config.nodeId === null ? {} : { nodeId: config.nodeId },
+      );
+      const node = await startNode(config, logger);
+      for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+        process.once(signal, () => {
+          node.shutdown(signal).catch((error: unknown) => {
+            logger.fatal({ err: error }, 'shutdown failed');
+            process.exit(1);
+          });
+        });
+      }
+      await node.stopped;
+      return 0;
+    }
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`keel: ${error.message}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    process.stderr.write(
+      `keel: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    process.exitCode = 1;
+  },
+);
