@@ -42,6 +42,7 @@ export async function startNode(config: NodeConfig, logger: Logger): Promise<Run
     maxConnections: config.maxConnections,
     bootstrap:
       admin === null ? null : { superuser: 'keel', passwordVerifier: makeScramVerifier(admin.password) },
+    hashPassword: (password) => makeScramVerifier(password),
   });
   if (admin !== null) {
     logger.info(

@@ -43,6 +43,8 @@ import { indexKeyColumns, tableCodec } from './table-codec.js';
 
 const BATCH = 1024;
 const READ_AHEAD_PAGES = 16;
+/** A long scan lets other sessions (and cancel requests) run at least this often. */
+const YIELD_EVERY_MS = 20;
 
 export interface AccessEnv {
   readonly txns: TransactionManager;
@@ -78,6 +80,8 @@ type RowState =
   | { kind: 'replaced'; header: TupleHeader };
 
 export class HeapTableAccess implements TableAccess {
+  private lastYield = performance.now();
+
   constructor(
     private readonly env: AccessEnv,
     private readonly txn: Transaction,
@@ -99,11 +103,12 @@ export class HeapTableAccess implements TableAccess {
         batch.rows.push(codec.decode(tuple.data, options.columns));
       }
       if (batch.rows.length >= batchSize) {
-        this.env.checkInterrupts();
+        await this.pause();
         yield batch;
         batch = { tids: [], rows: [] };
       }
     }
+    await this.pause();
     if (batch.rows.length > 0) yield batch;
   }
 
@@ -140,12 +145,26 @@ export class HeapTableAccess implements TableAccess {
         batch.rows.push(codec.decode(tuple.data, options.columns));
       }
       if (batch.rows.length >= batchSize) {
-        this.env.checkInterrupts();
+        await this.pause();
         yield batch;
         batch = { tids: [], rows: [] };
       }
     }
+    await this.pause();
     if (batch.rows.length > 0) yield batch;
+  }
+
+  /**
+   * Between batches: lets the event loop run now and then (so a CancelRequest or a timeout can
+   * land), then raises any pending interrupt.
+   */
+  private async pause(): Promise<void> {
+    const now = performance.now();
+    if (now - this.lastYield >= YIELD_EVERY_MS) {
+      this.lastYield = now;
+      await this.env.yieldToOthers();
+    }
+    this.env.checkInterrupts();
   }
 
   fetch(table: TableRelation, tid: Tid): Row | null {
@@ -241,13 +260,11 @@ export class HeapTableAccess implements TableAccess {
       if (ready.kind !== 'free') return ready.outcome;
       if (!this.stillFree(table, tid)) continue;
       const xid = this.writeXid();
-      this.env
-        .heap(table)
-        .setHeader(tid as number as StorageTid, {
-          xmax: xid as number as never,
-          cid: this.txn.cid,
-          infomask: 0,
-        });
+      this.env.heap(table).setHeader(tid as number as StorageTid, {
+        xmax: xid as number as never,
+        cid: this.txn.cid,
+        infomask: 0,
+      });
       return { status: 'ok', tid };
     }
   }

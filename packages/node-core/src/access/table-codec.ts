@@ -30,8 +30,14 @@ export class TableCodec {
     return encodeRow(row as Value[], this.types);
   }
 
-  decode(bytes: Uint8Array, columns?: readonly number[]): Row {
-    return decodeRow(bytes, this.types, this.missing, columns);
+  /** Decodes a row; with `attnums`, only those columns (the rest read as NULL). */
+  decode(bytes: Uint8Array, attnums?: readonly number[]): Row {
+    return decodeRow(
+      bytes,
+      this.types,
+      this.missing,
+      attnums?.map((attnum) => attnum - 1),
+    );
   }
 }
 

@@ -45,5 +45,7 @@ export function constantValue(node: Node | undefined): string | number | boolean
   if (float !== undefined) return float.fval ?? '0';
   const text = unwrap(node, 'String');
   if (text !== undefined) return text.sval ?? '';
+  const flag = unwrap(node, 'Boolean');
+  if (flag !== undefined) return flag.boolval ?? false;
   return undefined;
 }

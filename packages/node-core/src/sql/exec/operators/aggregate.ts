@@ -1,0 +1,203 @@
+/**
+ * Aggregation: plain (one row, even over no input), hashed GROUP BY, and GROUPING SETS (one
+ * pass per set, grouping-id column for GROUPING()). Aggregates support FILTER, DISTINCT and
+ * ORDER BY inside the call. When the hash table outgrows work_mem, rows of groups not yet in
+ * memory are spilled to hash partitions on disk and aggregated partition by partition.
+ * Exports: AggregateOp.
+ */
+import type { Row, Value } from '../../../access/table-access.js';
+import type { AggCall, AggregateNode } from '../../plan/ir/logical.js';
+import { outputColumns } from '../../plan/ir/logical.js';
+import type { AggregateState } from '../../plan/registry/registry.js';
+import { compileExpr, compilePredicate, type Evaluator, layoutOf } from '../compile-expr.js';
+import type { Batch, Operator, Runtime } from '../runtime.js';
+import { estimateRowBytes } from '../spill/row-codec.js';
+import { TempRowFile } from '../spill/temp-file.js';
+import { rowKey } from './distinct.js';
+import { BatchQueue } from './drain.js';
+import { compileRowComparator, type KeyedRow } from './sort-keys.js';
+
+interface CompiledAgg {
+  call: AggCall;
+  args: Evaluator[];
+  filter: ((row: Row) => boolean) | null;
+  fns: ReturnType<AggCall['agg']['make']>;
+  order: ReturnType<typeof compileRowComparator> | null;
+}
+
+interface Group {
+  keys: Value[];
+  states: AggregateState[];
+  distinct: (Set<unknown> | null)[];
+  /** Rows buffered for aggregates with ORDER BY. */
+  ordered: (KeyedRow[] | null)[];
+}
+
+const partitionCount = 8;
+
+export class AggregateOp implements Operator {
+  private queue: BatchQueue | null = null;
+  private readonly groupEvals: Evaluator[];
+  private readonly aggs: CompiledAgg[];
+  private readonly spills: TempRowFile[] = [];
+  /** Partitions written because the hash table exceeded work_mem (for EXPLAIN ANALYZE). */
+  spilledPartitions = 0;
+
+  constructor(
+    private readonly node: AggregateNode,
+    private readonly input: Operator,
+    private readonly rt: Runtime,
+  ) {
+    const layout = layoutOf(outputColumns(node.input));
+    this.groupEvals = node.groupBy.map((g) => compileExpr(g.expr, layout, rt));
+    this.aggs = node.aggregates.map((call) => ({
+      call,
+      args: call.args.map((a) => compileExpr(a, layout, rt)),
+      filter: call.filter === null ? null : compilePredicate(call.filter, layout, rt),
+      fns: call.agg.make(call.argTypes),
+      order: call.orderBy.length === 0 ? null : compileRowComparator(call.orderBy, layout, rt),
+    }));
+  }
+
+  private newGroup(keys: Value[]): Group {
+    return {
+      keys,
+      states: this.aggs.map(() => ({ value: null, count: 0, extra: null })),
+      distinct: this.aggs.map((a) => (a.call.distinct ? new Set<unknown>() : null)),
+      ordered: this.aggs.map((a) => (a.order === null ? null : [])),
+    };
+  }
+
+  private accumulate(group: Group, row: Row): void {
+    this.aggs.forEach((a, i) => {
+      if (a.filter !== null && !a.filter(row)) return;
+      const args = a.args.map((e) => e(row));
+      if (a.call.agg.strict && args.some((v) => v === null)) return;
+      const seen = group.distinct[i];
+      if (seen !== null && seen !== undefined) {
+        const key = rowKey(args);
+        if (seen.has(key)) return;
+        seen.add(key);
+      }
+      const ordered = group.ordered[i];
+      if (ordered !== null && ordered !== undefined && a.order !== null) {
+        ordered.push({ ...a.order.decorate(row), row: args });
+        return;
+      }
+      a.fns.step(group.states[i] as AggregateState, args);
+    });
+  }
+
+  private finish(group: Group, set: number[] | null, setIndex: number): Row {
+    const values = this.aggs.map((a, i) => {
+      const state = group.states[i] as AggregateState;
+      const ordered = group.ordered[i];
+      if (ordered !== null && ordered !== undefined && a.order !== null) {
+        const order = a.order;
+        ordered.sort((x, y) => order.compare(x, y));
+        for (const k of ordered) a.fns.step(state, k.row);
+      }
+      return a.fns.final(state);
+    });
+    const keys = set === null ? group.keys : group.keys.map((k, i) => (set.includes(i) ? k : null));
+    const row: Row = [...keys, ...values];
+    if (this.node.groupingIdColumn !== null) {
+      let mask = 0;
+      for (let i = 0; i < keys.length; i++) if (set !== null && !set.includes(i)) mask |= 1 << i;
+      row.push(mask);
+      void setIndex;
+    }
+    return row;
+  }
+
+  private async aggregateRows(
+    source: AsyncIterable<Row> | Row[],
+    set: number[] | null,
+    setIndex: number,
+    depth: number,
+  ): Promise<Row[]> {
+    const groups = new Map<unknown, Group>();
+    let bytes = 0;
+    const partitions: (TempRowFile | null)[] = new Array(partitionCount).fill(null);
+    const plain = this.node.groupBy.length === 0 || (set !== null && set.length === 0);
+    for await (const row of source as AsyncIterable<Row>) {
+      const keys = this.groupEvals.map((e, i) => (set === null || set.includes(i) ? e(row) : null));
+      const key = plain ? 0 : rowKey(keys);
+      let group = groups.get(key);
+      if (group === undefined) {
+        if (bytes > this.rt.workMemBytes && depth < 3 && !plain) {
+          await this.spillRow(partitions, key, row, depth);
+          continue;
+        }
+        group = this.newGroup(keys);
+        groups.set(key, group);
+        bytes += estimateRowBytes(keys) + 64 * this.aggs.length;
+      }
+      this.accumulate(group, row);
+      if (this.aggs.some((a) => a.call.distinct || a.order !== null)) bytes += estimateRowBytes(row);
+    }
+    if (plain && groups.size === 0 && (this.node.groupBy.length === 0 || set !== null))
+      groups.set(0, this.newGroup(this.groupEvals.map(() => null)));
+    const out = [...groups.values()].map((g) => this.finish(g, set, setIndex));
+    for (const p of partitions) {
+      if (p === null) continue;
+      out.push(...(await this.aggregateRows(p.rows(), set, setIndex, depth + 1)));
+      await p.remove();
+    }
+    return out;
+  }
+
+  private async spillRow(
+    partitions: (TempRowFile | null)[],
+    key: unknown,
+    row: Row,
+    depth: number,
+  ): Promise<void> {
+    const h = hashString(`${depth}:${String(key)}`) % partitionCount;
+    let file = partitions[h] ?? null;
+    if (file === null) {
+      file = await TempRowFile.create(this.rt.ctx.tempDir, 'hashagg');
+      partitions[h] = file;
+      this.spills.push(file);
+      this.spilledPartitions++;
+    }
+    await file.append(row);
+  }
+
+  private async compute(): Promise<Row[]> {
+    const sets = this.node.groupingSets;
+    if (sets === null) return this.aggregateRows(this.stream(), null, 0, 0);
+    const input: Row[] = [];
+    for (let b = await this.input.next(); b !== null; b = await this.input.next())
+      for (const r of b) input.push(r);
+    const out: Row[] = [];
+    for (let i = 0; i < sets.length; i++) out.push(...(await this.aggregateRows(input, sets[i] ?? [], i, 0)));
+    return out;
+  }
+
+  private async *stream(): AsyncGenerator<Row> {
+    for (let batch = await this.input.next(); batch !== null; batch = await this.input.next()) {
+      this.rt.ctx.checkInterrupts();
+      yield* batch;
+    }
+  }
+
+  async next(): Promise<Batch | null> {
+    this.queue ??= new BatchQueue(await this.compute());
+    return this.queue.take();
+  }
+
+  async close(): Promise<void> {
+    await this.input.close();
+    for (const f of this.spills) await f.remove();
+  }
+}
+
+function hashString(s: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 16777619);
+  }
+  return h >>> 0;
+}
