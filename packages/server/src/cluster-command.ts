@@ -14,7 +14,13 @@ interface ClusterView {
   term?: number;
   leaderId?: string | null;
   writable?: boolean;
-  peers?: { id: string; role?: string; matchIndex?: number; address?: string }[];
+  peers?: {
+    id: string;
+    voter?: boolean;
+    matchIndex?: number | null;
+    address?: string | null;
+    recentActive?: boolean | null;
+  }[];
 }
 
 export async function runClusterCommand(command: ClusterCommand, env: NodeJS.ProcessEnv): Promise<number> {
@@ -36,25 +42,23 @@ export async function runClusterCommand(command: ClusterCommand, env: NodeJS.Pro
 }
 
 export function formatClusterTable(view: ClusterView): string {
-  const rows: string[][] = [['NODE', 'ROLE', 'TERM', 'LEADER', 'MATCH INDEX']];
-  rows.push([view.nodeId ?? '?', view.role ?? '?', String(view.term ?? '?'), view.leaderId ?? '-', '-']);
+  const rows: string[][] = [['NODE', 'ROLE', 'ADDRESS', 'MATCH INDEX', 'ACTIVE']];
+  rows.push([`${view.nodeId ?? '?'} (this node)`, view.role ?? '?', '-', '-', '-']);
   for (const peer of view.peers ?? []) {
-    rows.push([
-      peer.id,
-      peer.role ?? '?',
-      '',
-      '',
-      peer.matchIndex === undefined ? '-' : String(peer.matchIndex),
-    ]);
+    const role = peer.id === view.leaderId ? 'leader' : peer.voter === false ? 'learner' : 'voter';
+    const match = peer.matchIndex === undefined || peer.matchIndex === null ? '-' : String(peer.matchIndex);
+    const active =
+      peer.recentActive === undefined || peer.recentActive === null ? '-' : peer.recentActive ? 'yes' : 'no';
+    rows.push([peer.id, role, peer.address ?? '-', match, active]);
   }
   const widths =
     rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ?? [];
-  return `${rows
-    .map((row) =>
-      row
-        .map((cell, i) => cell.padEnd(widths[i] ?? 0))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n')}\nwritable: ${view.writable ?? 'unknown'}\n`;
+  const table = rows.map((row) =>
+    row
+      .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd(),
+  );
+  const header = `term ${view.term ?? '?'}, leader ${view.leaderId ?? 'none'}, writable here: ${view.writable ?? 'unknown'}`;
+  return `${header}\n${table.join('\n')}\n`;
 }

@@ -10,10 +10,12 @@ import { mkdirSync } from 'node:fs';
 import { Engine } from '@keel/node-core';
 import { makeScramVerifier, PgListener } from '@keel/wire';
 import { resolveAdminPassword } from './admin-password.js';
+import { clusterView, startCluster } from './cluster/raft-cluster.js';
 import type { NodeConfig } from './config.js';
 import { type HttpServerHandle, startHttpServer } from './http-server.js';
 import type { Logger } from './logger.js';
 import { NodeMetrics } from './metrics.js';
+import { NodeStatus } from './node-status.js';
 
 export interface RunningNode {
   readonly pgPort: number;
@@ -31,7 +33,13 @@ export async function startNode(config: NodeConfig, logger: Logger): Promise<Run
   const fresh = !Engine.isInitialized(config.dataDir);
   const admin = fresh ? resolveAdminPassword(config.dataDir, process.env) : null;
 
+  // The engine reports timings from its first statement on; metrics exist only once it is open.
+  const observer: { target: NodeMetrics | null } = { target: null };
   const engine = await Engine.open({
+    observer: {
+      statement: (kind, seconds, ok) => observer.target?.observeQuery(kind, seconds, ok ? 'ok' : 'error'),
+      commit: (seconds) => observer.target?.observeCommit(seconds),
+    },
     dataDir: config.dataDir,
     logger: logger.child({ component: 'sql' }),
     walLogger: logger.child({ component: 'wal' }),
@@ -51,7 +59,9 @@ export async function startNode(config: NodeConfig, logger: Logger): Promise<Run
     );
   }
 
-  const metrics = new NodeMetrics(engine);
+  const cluster = await startCluster(config, logger);
+  const metrics = new NodeMetrics(new NodeStatus(engine, cluster.handle));
+  observer.target = metrics;
   const pg = new PgListener(engine, logger.child({ component: 'wire' }), {
     host: config.pgHost,
     port: config.pgPort,
@@ -69,18 +79,15 @@ export async function startNode(config: NodeConfig, logger: Logger): Promise<Run
         ready: () => ({ ok: phase === 'ready', reason: phase === 'ready' ? 'accepting connections' : phase }),
         roleCheck: (path) =>
           path === '/primary'
-            ? { ok: phase === 'ready', reason: 'single node is its own primary' }
+            ? { ok: phase === 'ready' && cluster.isLeader(), reason: `role ${cluster.handle.status().role}` }
             : path === '/replica'
-              ? { ok: false, reason: 'not a replica' }
+              ? { ok: false, reason: 'replication is not built yet: no node is a streaming replica' }
               : null,
-        cluster: () => ({
-          nodeId: config.nodeId ?? 'single',
-          role: 'leader',
-          term: 1,
-          leaderId: config.nodeId ?? 'single',
-          writable: phase === 'ready',
-          peers: [],
-        }),
+        cluster: () =>
+          clusterView(cluster.handle.status(), {
+            ok: phase === 'ready' && cluster.isLeader(),
+            reason: phase !== 'ready' ? phase : 'not the leader',
+          }),
         metrics: () => metrics.render(),
       },
       logger.child({ component: 'http' }),
@@ -88,6 +95,7 @@ export async function startNode(config: NodeConfig, logger: Logger): Promise<Run
   } catch (error) {
     await pg.close({ deadlineMs: 0 });
     await engine.close();
+    await cluster.close();
     throw error;
   }
 
@@ -101,8 +109,17 @@ export async function startNode(config: NodeConfig, logger: Logger): Promise<Run
     shuttingDown ??= (async () => {
       phase = 'stopping';
       logger.info({ reason }, 'shutting down');
-      await pg.close({ deadlineMs: config.shutdownTimeoutS * 1000 });
+      // Sessions get the grace period, then are cancelled; if one still does not end, the
+      // listener is abandoned after a second grace: the engine rolls its transaction back.
+      const graceMs = config.shutdownTimeoutS * 1000;
+      const listenerClosed = await Promise.race([
+        pg.close({ deadlineMs: graceMs }).then(() => true),
+        new Promise<boolean>((resolve) => setTimeout(() => resolve(false), graceMs + 5000).unref()),
+      ]);
+      if (!listenerClosed)
+        logger.warn({ graceMs }, 'sessions did not end after cancellation; closing the engine anyway');
       await engine.close();
+      await cluster.close();
       await http.close();
       phase = 'stopped';
       logger.info({}, 'shutdown complete');
@@ -112,6 +129,16 @@ export async function startNode(config: NodeConfig, logger: Logger): Promise<Run
   };
 
   phase = 'ready';
-  logger.info({ pgPort, httpPort: http.port, pgHost: config.pgHost, dataDir: config.dataDir }, 'ready');
+  logger.info(
+    {
+      pgPort,
+      httpPort: http.port,
+      grpcPort: cluster.handle.grpcPort,
+      nodeId: cluster.nodeId,
+      pgHost: config.pgHost,
+      dataDir: config.dataDir,
+    },
+    'ready',
+  );
   return { pgPort, httpPort: http.port, stopped, shutdown };
 }

@@ -432,13 +432,20 @@ export class RaftHost implements RaftNodeHandle {
     this.publishAddresses();
   }
 
+  /**
+   * How this node reaches a peer: the address its own --peers gives wins over the one in the
+   * replicated configuration, because reachability is a property of where this node sits in
+   * the network (proxies, NAT, per-node DNS), while the replicated address is how the member
+   * announced itself. Members missing from --peers (added later) use the replicated address.
+   */
   private addressOf(id: NodeId): string | null {
-    return this.configAddresses[id] ?? this.staticAddresses.get(id) ?? null;
+    return this.staticAddresses.get(id) ?? this.configAddresses[id] ?? null;
   }
 
   private publishAddresses(): void {
-    const book = new Map<NodeId, string>(this.staticAddresses);
+    const book = new Map<NodeId, string>();
     for (const [id, address] of Object.entries(this.configAddresses)) book.set(id, address);
+    for (const [id, address] of this.staticAddresses) book.set(id, address);
     book.delete(this.nodeId);
     this.transport.setAddresses(book);
   }
