@@ -48,11 +48,13 @@ describe('SQL basics', () => {
   it('runs parameterized queries through the extended protocol, with text and binary results', async () => {
     const result = await client.query({ text: 'SELECT name, price FROM items WHERE id = $1', values: [2] });
     expect(result.rows).toEqual([{ name: 'pear', price: 2.25 }]);
-    const binary = await client.query({
+    // node-postgres supports binary results (every column in format 1) though its types omit the flag.
+    const binaryQuery = {
       text: 'SELECT id, qty FROM items WHERE id = $1',
       values: [3],
       binary: true,
-    });
+    } as pg.QueryConfig;
+    const binary = await client.query(binaryQuery);
     expect(binary.rows[0].id).toBe(3);
     const named = { name: 'by-name', text: 'SELECT id FROM items WHERE name = $1', values: ['apple'] };
     expect((await client.query(named)).rows).toEqual([{ id: 1 }]);

@@ -34,6 +34,21 @@ export interface NodeConfig {
   grpcHost: string;
   grpcPort: number | null;
   peers: PeerAddress[];
+  join: boolean;
+  clusterName: string;
+  advertiseHost: string | null;
+  pgReadPort: number | null;
+  dnsPort: number | null;
+  onRoleChange: string | null;
+  healthIntervalMs: number;
+  replicationPeers: PeerAddress[];
+  /** Replication (packages/replication): its gRPC port, roles, synchronous quorum, WAL kept. */
+  replicationPort: number | null;
+  replicationRole: 'auto' | 'primary' | 'replica';
+  replicateFrom: PeerAddress | null;
+  syncReplicas: number;
+  syncTimeoutMs: number;
+  walKeepMb: number;
 }
 
 /** A bad flag or environment value; the CLI prints it with the option's help and exits 2. */
@@ -54,7 +69,25 @@ interface OptionSpec<K extends keyof NodeConfig> {
   description: string;
   defaultValue: NodeConfig[K];
   parse: Parser<NodeConfig[K]>;
+  /** A flag without a value (`--join`); its environment variable takes true/false. */
+  boolean?: true;
 }
+
+/** A duration: milliseconds, or a number with ms, s or min. */
+const duration: Parser<number> = (raw, name) => {
+  const match = /^\s*(\d+)\s*(ms|s|min)?\s*$/.exec(raw);
+  if (match === null)
+    throw new ConfigError(`${name} must be a duration such as 500ms, 5s or 1min, got "${raw}"`);
+  const unit = match[2] === 'min' ? 60_000 : match[2] === 's' ? 1000 : 1;
+  return Number(match[1]) * unit;
+};
+
+const bool: Parser<boolean> = (raw, name) => {
+  const value = raw.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(value)) return true;
+  if (['0', 'false', 'no', 'off'].includes(value)) return false;
+  throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+};
 
 const integer =
   (min: number, max: number): Parser<number> =>
@@ -251,6 +284,140 @@ export const optionSpecs = [
     description: "the cluster's members, this node included; without it the node is a single-node group",
     defaultValue: [],
     parse: parsePeers,
+  }),
+  spec({
+    key: 'join',
+    flag: 'join',
+    env: 'KEEL_JOIN',
+    valueName: '',
+    description: 'join a running cluster: wait to be added (keel cluster add) instead of bootstrapping',
+    defaultValue: false,
+    parse: bool,
+    boolean: true,
+  }),
+  spec({
+    key: 'clusterName',
+    flag: 'cluster-name',
+    env: 'KEEL_CLUSTER_NAME',
+    valueName: 'NAME',
+    description: 'cluster name: the DNS zone (primary.NAME, replicas.NAME) and the hook argument',
+    defaultValue: 'keel',
+    parse: text,
+  }),
+  spec({
+    key: 'advertiseHost',
+    flag: 'advertise-host',
+    env: 'KEEL_ADVERTISE_HOST',
+    valueName: 'HOST',
+    description: 'address clients and peers reach this node at (DNS answers, routing); default --pg-host',
+    defaultValue: null,
+    parse: text,
+  }),
+  spec({
+    key: 'pgReadPort',
+    flag: 'pg-read-port',
+    env: 'KEEL_PG_READ_PORT',
+    valueName: 'N',
+    description: 'extra PostgreSQL port for read-only sessions served by this node (0 picks a free port)',
+    defaultValue: null,
+    parse: port,
+  }),
+  spec({
+    key: 'dnsPort',
+    flag: 'dns-port',
+    env: 'KEEL_DNS_PORT',
+    valueName: 'N',
+    description: 'UDP/TCP port of the DNS responder for primary.NAME and replicas.NAME (on --pg-host)',
+    defaultValue: null,
+    parse: port,
+  }),
+  spec({
+    key: 'onRoleChange',
+    flag: 'on-role-change',
+    env: 'KEEL_ON_ROLE_CHANGE',
+    valueName: 'CMD',
+    description: 'shell command run on every role change with ROLE NODE_ID TERM CLUSTER ($1..$4)',
+    defaultValue: null,
+    parse: text,
+  }),
+  spec({
+    key: 'healthIntervalMs',
+    flag: 'health-interval-ms',
+    env: 'KEEL_HEALTH_INTERVAL_MS',
+    valueName: 'N',
+    description: 'how often the health monitor probes this node and its peers',
+    defaultValue: 500,
+    parse: integer(50, 60_000),
+  }),
+  spec({
+    key: 'replicationPeers',
+    flag: 'replication-peers',
+    env: 'KEEL_REPLICATION_PEERS',
+    valueName: 'ID=HOST:PORT,...',
+    description: "where this node reaches peers' replication ports, overriding the addresses they register",
+    defaultValue: [],
+    parse: (raw, name) => parsePeers(raw, name),
+  }),
+  spec({
+    key: 'replicationPort',
+    flag: 'replication-port',
+    env: 'KEEL_REPLICATION_PORT',
+    valueName: 'N',
+    description: 'gRPC port of WAL shipping (0 picks a free port); enables replication',
+    defaultValue: null,
+    parse: port,
+  }),
+  spec({
+    key: 'replicationRole',
+    flag: 'replication-role',
+    env: 'KEEL_REPLICATION_ROLE',
+    valueName: 'ROLE',
+    description:
+      'auto (the cluster elects the primary), or a fixed primary or replica (tests, manual setups)',
+    defaultValue: 'auto',
+    parse: oneOf(['auto', 'primary', 'replica'] as const),
+  }),
+  spec({
+    key: 'replicateFrom',
+    flag: 'replicate-from',
+    env: 'KEEL_REPLICATE_FROM',
+    valueName: 'ID=HOST:PORT',
+    description: 'with --replication-role replica: the primary to follow, at its --replication-port',
+    defaultValue: null,
+    parse: (raw, name) => {
+      const [peer, ...more] = parsePeers(raw, name);
+      if (peer === undefined || more.length > 0) throw new ConfigError(`${name}: expected one ID=HOST:PORT`);
+      return peer;
+    },
+  }),
+  spec({
+    key: 'syncReplicas',
+    flag: 'sync-replicas',
+    env: 'KEEL_SYNC_REPLICAS',
+    valueName: 'N',
+    description:
+      'a commit waits until N replicas flushed it (0: asynchronous); N >= half the other nodes for zero loss',
+    defaultValue: 0,
+    parse: integer(0, 64),
+  }),
+  spec({
+    key: 'syncTimeoutMs',
+    flag: 'sync-timeout',
+    env: 'KEEL_SYNC_TIMEOUT',
+    valueName: 'DURATION',
+    description:
+      'a commit waiting this long for enough synchronous replicas fails with 40000 (0: wait forever); 500ms, 5s, 1min',
+    defaultValue: 0,
+    parse: duration,
+  }),
+  spec({
+    key: 'walKeepMb',
+    flag: 'wal-keep-mb',
+    env: 'KEEL_WAL_KEEP_MB',
+    valueName: 'N',
+    description: 'WAL the primary keeps for lagging replicas, in MiB; a replica further behind re-bootstraps',
+    defaultValue: 1024,
+    parse: integer(1, 1 << 20),
   }),
 ] as const;
 

@@ -4,11 +4,15 @@
  *   GET /health/ready  200 when the node accepts SQL sessions, 503 while starting or stopping
  *   GET /metrics       Prometheus text format (prom-client)
  *   GET /cluster       the node's view of the cluster as JSON
- * Handlers only read state through the provider; nothing here changes the database.
+ *   GET /primary, /replica[?lag=BYTES]   Patroni's role checks (provider.roleCheck)
+ *   POST/DELETE /cluster/...             operator commands (provider.admin, cluster/admin-api.ts,
+ *                                        which owns their guard); bodies are JSON, at most 64 KiB
+ * GET handlers only read state through the provider; nothing here changes the database itself.
  * Exports: startHttpServer, HttpStatusProvider, HttpServerHandle.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { AdminRequest, AdminResponse } from './cluster/admin-api.js';
 import type { Logger } from './logger.js';
 
 export interface HealthVerdict {
@@ -25,6 +29,23 @@ export interface HttpStatusProvider {
   roleCheck(path: string, query: URLSearchParams): HealthVerdict | null;
   cluster(): Record<string, unknown>;
   metrics(): Promise<{ contentType: string; body: string }>;
+  /** Operator commands (POST, DELETE); null when the path is not one. */
+  admin?(request: AdminRequest): Promise<AdminResponse | null>;
+}
+
+const maxBodyBytes = 64 * 1024;
+
+async function readJsonBody(request: http.IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
+    size += buffer.length;
+    if (size > maxBodyBytes) throw new RangeError(`request body over ${maxBodyBytes} bytes`);
+    chunks.push(buffer);
+  }
+  const text = Buffer.concat(chunks).toString('utf8').trim();
+  return text === '' ? {} : JSON.parse(text);
 }
 
 export interface HttpServerHandle {
@@ -57,11 +78,11 @@ export async function startHttpServer(
 ): Promise<HttpServerHandle> {
   const server = http.createServer((request, response) => {
     const url = new URL(request.url ?? '/', 'http://localhost');
-    if (request.method !== 'GET' && request.method !== 'HEAD') {
-      sendJson(response, 405, { error: 'method not allowed' });
-      return;
-    }
-    handle(url, response, provider).catch((error: unknown) => {
+    const work =
+      request.method === 'GET' || request.method === 'HEAD'
+        ? handle(url, response, provider)
+        : handleCommand(url, request, response, provider);
+    work.catch((error: unknown) => {
       logger.error({ err: error, path: url.pathname }, 'HTTP handler failed');
       if (!response.headersSent) sendJson(response, 500, { error: 'internal error' });
       else response.destroy();
@@ -84,6 +105,34 @@ export async function startHttpServer(
         server.closeAllConnections();
       }),
   };
+}
+
+async function handleCommand(
+  url: URL,
+  request: http.IncomingMessage,
+  response: http.ServerResponse,
+  provider: HttpStatusProvider,
+): Promise<void> {
+  if ((request.method !== 'POST' && request.method !== 'DELETE') || provider.admin === undefined) {
+    sendJson(response, 405, { error: 'method not allowed' });
+    return;
+  }
+  let body: unknown;
+  try {
+    body = await readJsonBody(request);
+  } catch (error) {
+    sendJson(response, 400, { error: `bad request body: ${error instanceof Error ? error.message : String(error)}` });
+    return;
+  }
+  const answer = await provider.admin({
+    method: request.method,
+    path: url.pathname,
+    body,
+    remoteAddress: request.socket.remoteAddress ?? '',
+    authorization: request.headers.authorization,
+  });
+  if (answer === null) sendJson(response, 404, { error: `no endpoint ${request.method} ${url.pathname}` });
+  else sendJson(response, answer.status, answer.body);
 }
 
 async function handle(url: URL, response: http.ServerResponse, provider: HttpStatusProvider): Promise<void> {

@@ -7,15 +7,18 @@
  * Exports: startNode, RunningNode.
  */
 import { mkdirSync } from 'node:fs';
-import { Engine } from '@keel/node-core';
+import { Engine, type EngineOptions, ReplicatedEngine } from '@keel/node-core';
+import type { ReplicationControl } from '@keel/replication';
 import { makeScramVerifier, PgListener } from '@keel/wire';
 import { resolveAdminPassword } from './admin-password.js';
-import { clusterView, startCluster } from './cluster/raft-cluster.js';
+import { startClusterControl } from './cluster/cluster-node.js';
 import type { NodeConfig } from './config.js';
 import { type HttpServerHandle, startHttpServer } from './http-server.js';
 import type { Logger } from './logger.js';
 import { NodeMetrics } from './metrics.js';
 import { NodeStatus } from './node-status.js';
+import { readOnlyBackend } from './read-only-backend.js';
+import { replicationEnabled, startNodeReplication } from './replication-setup.js';
 
 export interface RunningNode {
   readonly pgPort: number;
@@ -35,7 +38,7 @@ export async function startNode(config: NodeConfig, logger: Logger): Promise<Run
 
   // The engine reports timings from its first statement on; metrics exist only once it is open.
   const observer: { target: NodeMetrics | null } = { target: null };
-  const engine = await Engine.open({
+  const engineOptions = {
     observer: {
       statement: (kind, seconds, ok) => observer.target?.observeQuery(kind, seconds, ok ? 'ok' : 'error'),
       commit: (seconds) => observer.target?.observeCommit(seconds),
@@ -48,10 +51,25 @@ export async function startNode(config: NodeConfig, logger: Logger): Promise<Run
     checkpointIntervalMs: config.checkpointIntervalS * 1000,
     checkpointWalBytes: config.checkpointWalMb * 1024 * 1024,
     maxConnections: config.maxConnections,
-    bootstrap:
-      admin === null ? null : { superuser: 'keel', passwordVerifier: makeScramVerifier(admin.password) },
-    hashPassword: (password) => makeScramVerifier(password),
+    hashPassword: (password: string) => makeScramVerifier(password),
+  } satisfies Omit<EngineOptions, 'bootstrap'>;
+  const bootstrap = (password: string) => ({
+    superuser: 'keel',
+    passwordVerifier: makeScramVerifier(password),
   });
+  // With replication the engine always opens as a hot standby and is promoted by the replication
+  // layer (replication-setup.ts); without it, it is a single node's engine.
+  const replicated = replicationEnabled(config)
+    ? await ReplicatedEngine.open({
+        ...engineOptions,
+        bootstrap: () => bootstrap((admin ?? resolveAdminPassword(config.dataDir, process.env)).password),
+      })
+    : null;
+  const engine =
+    replicated ??
+    (await Engine.open({ ...engineOptions, bootstrap: admin === null ? null : bootstrap(admin.password) }));
+  const replication: ReplicationControl | null =
+    replicated === null ? null : await startNodeReplication(config, replicated, logger);
   if (admin !== null) {
     logger.info(
       { dataDir: config.dataDir, passwordGenerated: admin.generated },
@@ -59,41 +77,60 @@ export async function startNode(config: NodeConfig, logger: Logger): Promise<Run
     );
   }
 
-  const cluster = await startCluster(config, logger);
-  const metrics = new NodeMetrics(new NodeStatus(engine, cluster.handle));
+  // The control half (Raft, failover, routing, health, hooks, DNS): cluster/cluster-node.ts.
+  const cluster = await startClusterControl({
+    config,
+    logger,
+    // Fixed roles (--replication-role primary|replica) are driven by replication-setup.ts alone.
+    replication: config.replicationRole === 'auto' ? replication : null,
+    fenceWrites: (fenced, reason) => {
+      if (config.replicationRole === 'auto') replicated?.replicationStorage.setFenced(fenced, reason);
+    },
+    walPositions: () => {
+      const wal = engine.stats().storage.wal;
+      return { insertLsn: BigInt(wal.insertLsn), flushLsn: BigInt(wal.flushedLsn) };
+    },
+    adminVerifier: () => engine.lookupRole('keel')?.scramVerifier ?? null,
+    phase: () => phase,
+  });
+  const metrics = new NodeMetrics(new NodeStatus(engine, cluster.raft));
   observer.target = metrics;
-  const pg = new PgListener(engine, logger.child({ component: 'wire' }), {
+  const listenerOptions = {
     host: config.pgHost,
-    port: config.pgPort,
     maxConnections: config.maxConnections,
     authMethod: config.authMethod,
-  });
+  };
+  const wireLogger = logger.child({ component: 'wire' });
+  const pg = new PgListener(engine, wireLogger, { ...listenerOptions, port: config.pgPort, router: cluster.router });
   const pgPort = (await pg.listen()).port;
+  const readListener =
+    config.pgReadPort === null
+      ? null
+      : new PgListener(readOnlyBackend(engine), wireLogger.child({ listener: 'read-only' }), {
+          ...listenerOptions,
+          port: config.pgReadPort,
+        });
+  const readPort = readListener === null ? null : (await readListener.listen()).port;
   let http: HttpServerHandle;
   try {
     http = await startHttpServer(
       config.httpHost,
       config.httpPort,
       {
-        live: () => ({ ok: phase !== 'stopped', reason: phase }),
-        ready: () => ({ ok: phase === 'ready', reason: phase === 'ready' ? 'accepting connections' : phase }),
-        roleCheck: (path) =>
-          path === '/primary'
-            ? { ok: phase === 'ready' && cluster.isLeader(), reason: `role ${cluster.handle.status().role}` }
-            : path === '/replica'
-              ? { ok: false, reason: 'replication is not built yet: no node is a streaming replica' }
-              : null,
-        cluster: () =>
-          clusterView(cluster.handle.status(), {
-            ok: phase === 'ready' && cluster.isLeader(),
-            reason: phase !== 'ready' ? phase : 'not the leader',
-          }),
+        live: () => cluster.live(),
+        ready: () => cluster.ready(),
+        roleCheck: (path, query) => cluster.roleCheck(path, query),
+        cluster: () => cluster.view(),
         metrics: () => metrics.render(),
+        admin: (request) => cluster.adminRequest(request),
       },
       logger.child({ component: 'http' }),
     );
+    await cluster.attach({ pgPort, readPort, httpPort: http.port });
   } catch (error) {
     await pg.close({ deadlineMs: 0 });
+    await readListener?.close({ deadlineMs: 0 });
+    await replication?.close();
     await engine.close();
     await cluster.close();
     throw error;
@@ -113,11 +150,12 @@ export async function startNode(config: NodeConfig, logger: Logger): Promise<Run
       // listener is abandoned after a second grace: the engine rolls its transaction back.
       const graceMs = config.shutdownTimeoutS * 1000;
       const listenerClosed = await Promise.race([
-        pg.close({ deadlineMs: graceMs }).then(() => true),
+        Promise.all([pg.close({ deadlineMs: graceMs }), readListener?.close({ deadlineMs: graceMs })]).then(() => true),
         new Promise<boolean>((resolve) => setTimeout(() => resolve(false), graceMs + 5000).unref()),
       ]);
       if (!listenerClosed)
         logger.warn({ graceMs }, 'sessions did not end after cancellation; closing the engine anyway');
+      await replication?.close();
       await engine.close();
       await cluster.close();
       await http.close();
@@ -133,8 +171,10 @@ export async function startNode(config: NodeConfig, logger: Logger): Promise<Run
     {
       pgPort,
       httpPort: http.port,
-      grpcPort: cluster.handle.grpcPort,
-      nodeId: cluster.nodeId,
+      grpcPort: cluster.raft.grpcPort,
+      nodeId: cluster.membership.nodeId,
+      readPort,
+      dnsPort: cluster.dnsPort,
       pgHost: config.pgHost,
       dataDir: config.dataDir,
     },

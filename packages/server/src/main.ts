@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+import path from 'node:path';
+import { formatQuarantine, readQuarantine } from '@keel/node-core';
 import { parseCommandLine } from './cli.js';
 import { runClusterCommand } from './cluster-command.js';
 /**
@@ -22,6 +24,11 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     case 'cluster':
       return runClusterCommand(command, process.env);
+    case 'quarantine': {
+      const dataDir = path.resolve(command.dataDir ?? process.env.KEEL_DATA_DIR ?? './data');
+      process.stdout.write(formatQuarantine(readQuarantine(dataDir)));
+      return 0;
+    }
     case 'start': {
       const config = resolveConfig(command.flags, process.env);
       const logger = createRootLogger(

@@ -14,7 +14,8 @@ export class NodeStatus implements NodeStatusSource {
   private lastLeader: string | null = null;
 
   constructor(
-    private readonly engine: Engine,
+    /** The engine, or a ReplicatedEngine (whose engine changes on a role change): only stats() is read. */
+    private readonly engine: Pick<Engine, 'stats'>,
     private readonly raft: RaftNodeHandle | null,
   ) {
     raft?.onRoleChange((change) => {

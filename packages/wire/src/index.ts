@@ -43,5 +43,7 @@ export { encodePasswordMessage, encodeSaslInitialResponse } from './codec/passwo
 export { type Logger, silentLogger } from './logger.js';
 export { PgListener, type PgListenerCloseOptions, type PgListenerOptions } from './net/pg-listener.js';
 export type { AuthMethod } from './session/authentication.js';
-export { PgSession, type SessionEvents, type SessionOptions } from './session/pg-session.js';
+export { PgSession, type SessionEnd, type SessionEvents, type SessionOptions } from './session/pg-session.js';
+export type { RouteTarget, SessionRoute, SessionRouter } from './session/session-router.js';
+export type { StartupRequest } from './session/startup-negotiation.js';
 export type { MessageSource, ReadResult, SessionTransport } from './session/session-transport.js';

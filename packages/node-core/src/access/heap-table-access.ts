@@ -10,13 +10,17 @@
  * Explicit row locks (SELECT ... FOR UPDATE/SHARE) live in the lock manager, not in tuple
  * headers, so they cost nothing for rows never locked; an update or delete briefly takes the
  * matching row lock to wait for conflicting lockers.
+ *
+ * SERIALIZABLE transactions additionally report to the SSI manager (txn/ssi/): reads take
+ * SIREAD locks (a sequential scan the relation, an index scan its key range and the rows it
+ * returns) and report versions written by concurrent transactions they cannot see (conflict
+ * out, serializable-access.ts); writes check the SIREAD locks of others first (conflict in).
+ * Writes are counted per table for autovacuum (table-activity.ts).
  * Exports: HeapTableAccess, AccessEnv.
  */
-import { KeelError, SqlState } from '@keel/errors';
 import type { IndexRelation, TableRelation } from '../catalog/objects.js';
 import { encodeKey } from '../sql/types/key-encoding.js';
 import type { TypeSettings } from '../sql/types/settings.js';
-import { formatText } from '../sql/types/text-io.js';
 import type { Value as TypedValue } from '../sql/types/value.js';
 import type { BTree } from '../storage/btree/btree.js';
 import type { HeapFile } from '../storage/heap/heap-file.js';
@@ -25,9 +29,11 @@ import type { Tid as StorageTid } from '../storage/ids.js';
 import type { LockManager } from '../txn/lock-manager.js';
 import type { RowLockStrength } from '../txn/lock-modes.js';
 import { isVisible, type Snapshot, type TupleVersion } from '../txn/snapshot.js';
+import type { SerializableXact } from '../txn/ssi/serializable-xact.js';
 import type { Transaction } from '../txn/transaction.js';
 import { type TransactionManager, xidLockTag } from '../txn/transaction-manager.js';
 import { InvalidXid, type Xid } from '../txn/xid.js';
+import { conflictOutWriter, scanKeyRange } from './serializable-access.js';
 import type {
   IndexScanOptions,
   LockWaitPolicy,
@@ -39,7 +45,10 @@ import type {
   Tid,
   WriteOutcome,
 } from './table-access.js';
+import type { TableActivity } from './table-activity.js';
 import { indexKeyColumns, tableCodec } from './table-codec.js';
+import { uniqueConflict, uniqueViolation } from './unique-checks.js';
+import { concurrentlyChanged } from './update-chain.js';
 
 const BATCH = 1024;
 const READ_AHEAD_PAGES = 16;
@@ -55,7 +64,11 @@ export interface AccessEnv {
   /** Key values of `row` for `index` (expressions evaluated), or null when a partial index excludes it. */
   indexKeyValues(index: IndexRelation, table: TableRelation, row: Row): Value[] | null;
   readonly typeSettings: TypeSettings;
+  /** Writes are counted here per table (autovacuum, pg_stat_user_tables). */
+  readonly activity: TableActivity;
   lockTimeoutMs(): number;
+  /** The session's deadlock_timeout, for lock waits. */
+  deadlockTimeoutMs(): number;
   checkInterrupts(): void;
   yieldToOthers(): Promise<void>;
 }
@@ -76,8 +89,20 @@ type RowState =
   | { kind: 'free'; header: TupleHeader }
   | { kind: 'gone' }
   | { kind: 'self'; header: TupleHeader }
-  | { kind: 'busy'; xid: Xid }
+  /** An in-progress transaction updates or deletes it; `keysKept` for an update of non-key columns. */
+  | { kind: 'busy'; xid: Xid; keysKept: boolean }
   | { kind: 'replaced'; header: TupleHeader };
+
+/** Whether an update or delete holds the row's tuple lock while it waits (released when done). */
+interface TupleQueue {
+  held: boolean;
+}
+
+/** An index key a write adds: the index and its encoded key. */
+interface IndexKey {
+  index: IndexRelation;
+  key: Uint8Array;
+}
 
 export class HeapTableAccess implements TableAccess {
   private lastYield = performance.now();
@@ -94,11 +119,16 @@ export class HeapTableAccess implements TableAccess {
     const heap = this.env.heap(table);
     const codec = tableCodec(table, this.env.typeSettings);
     const batchSize = options.batchSize ?? BATCH;
+    const sxact = this.serializable();
+    if (sxact !== null) this.env.txns.ssi.predicateLockRelation(sxact, table.oid);
     const pages = heap.pageCount();
     let batch: RowBatch = { tids: [], rows: [] };
     for (let pageNo = 0; pageNo < pages; pageNo++) {
       for (const tuple of heap.scanPage(pageNo, { readAhead: READ_AHEAD_PAGES })) {
-        if (!isVisible(versionOf(tuple.header), this.snapshot, this.env.txns.commitLog)) continue;
+        const version = versionOf(tuple.header);
+        const visible = isVisible(version, this.snapshot, this.env.txns.commitLog);
+        if (sxact !== null) this.checkConflictOut(sxact, version, visible);
+        if (!visible) continue;
         batch.tids.push(tuple.tid as number as Tid);
         batch.rows.push(codec.decode(tuple.data, options.columns));
       }
@@ -129,6 +159,8 @@ export class HeapTableAccess implements TableAccess {
           };
     const lower = bound(options.lower);
     const upper = bound(options.upper);
+    const sxact = this.serializable();
+    if (sxact !== null) this.env.txns.ssi.predicateLockRange(sxact, index.oid, scanKeyRange(lower, upper));
     const cursor = this.env.btree(index).scan({
       direction: options.direction,
       ...(lower === undefined ? {} : { lower }),
@@ -139,8 +171,14 @@ export class HeapTableAccess implements TableAccess {
     for (let entries = cursor.nextBatch(); entries !== null; entries = cursor.nextBatch()) {
       for (const entry of entries) {
         const tuple = heap.fetch(entry.tid);
-        if (tuple === null || !isVisible(versionOf(tuple.header), this.snapshot, this.env.txns.commitLog))
-          continue;
+        if (tuple === null) continue;
+        const version = versionOf(tuple.header);
+        const visible = isVisible(version, this.snapshot, this.env.txns.commitLog);
+        if (sxact !== null) {
+          this.checkConflictOut(sxact, version, visible);
+          if (visible) this.env.txns.ssi.predicateLockTuple(sxact, table.oid, entry.tid);
+        }
+        if (!visible) continue;
         batch.tids.push(entry.tid as number as Tid);
         batch.rows.push(codec.decode(tuple.data, options.columns));
       }
@@ -169,8 +207,15 @@ export class HeapTableAccess implements TableAccess {
 
   fetch(table: TableRelation, tid: Tid): Row | null {
     const tuple = this.env.heap(table).fetch(tid as number as StorageTid);
-    if (tuple === null || !isVisible(versionOf(tuple.header), this.snapshot, this.env.txns.commitLog))
-      return null;
+    if (tuple === null) return null;
+    const version = versionOf(tuple.header);
+    const visible = isVisible(version, this.snapshot, this.env.txns.commitLog);
+    const sxact = this.serializable();
+    if (sxact !== null) {
+      this.checkConflictOut(sxact, version, visible);
+      if (visible) this.env.txns.ssi.predicateLockTuple(sxact, table.oid, tid);
+    }
+    if (!visible) return null;
     return tableCodec(table, this.env.typeSettings).decode(tuple.data);
   }
 
@@ -187,13 +232,16 @@ export class HeapTableAccess implements TableAccess {
   async insert(table: TableRelation, row: Row): Promise<Tid> {
     const indexes = this.env.indexesOf(table);
     await this.untilNoUniqueConflictWait(table, indexes, row, null);
+    const keys = this.indexKeys(table, indexes, row);
+    this.checkConflictIn(table, null, keys);
     const xid = this.writeXid();
     const heap = this.env.heap(table);
     const tid = heap.insert(tableCodec(table, this.env.typeSettings).encode(row), {
       xmin: xid as number as never,
       cid: this.txn.cid,
     });
-    this.insertIndexEntries(table, indexes, row, tid, xid);
+    this.insertIndexEntries(keys, tid, xid);
+    this.env.activity.recordInsert(this.txn, table.oid);
     return tid as number as Tid;
   }
 
@@ -208,15 +256,18 @@ export class HeapTableAccess implements TableAccess {
     for (;;) {
       let waitFor: Xid | null = null;
       for (const index of indexes) {
-        const found = this.uniqueConflict(table, index, row, null);
+        const found = uniqueConflict(this.env, this.txn, table, index, row, null);
         if (found === null) continue;
         if (found.kind === 'wait') {
           waitFor = found.xid;
           break;
         }
         const tuple = this.env.heap(table).fetch(found.tid as number as StorageTid);
-        if (tuple !== null)
+        if (tuple !== null) {
+          const sxact = this.serializable();
+          if (sxact !== null) this.env.txns.ssi.predicateLockTuple(sxact, table.oid, found.tid);
           return { tid: found.tid, row: tableCodec(table, this.env.typeSettings).decode(tuple.data) };
+        }
       }
       if (waitFor === null) return null;
       await this.waitForXid(waitFor);
@@ -230,8 +281,24 @@ export class HeapTableAccess implements TableAccess {
     options: { keyChanged: boolean },
   ): Promise<WriteOutcome> {
     const strength: RowLockStrength = options.keyChanged ? 'update' : 'no key update';
+    const queue: TupleQueue = { held: false };
+    try {
+      return await this.updateQueued(table, tid, row, options, strength, queue);
+    } finally {
+      if (queue.held) this.env.locks.release(this.txn, rowLockTag(table, tid), `row ${strength}`);
+    }
+  }
+
+  private async updateQueued(
+    table: TableRelation,
+    tid: Tid,
+    row: Row,
+    options: { keyChanged: boolean },
+    strength: RowLockStrength,
+    queue: TupleQueue,
+  ): Promise<WriteOutcome> {
     for (;;) {
-      const ready = await this.prepareRowChange(table, tid, strength);
+      const ready = await this.prepareRowChange(table, tid, strength, queue);
       if (ready.kind !== 'free') return ready.outcome;
       const indexes = this.env.indexesOf(table);
       const conflictWait = this.firstUniqueConflictWait(table, indexes, row, tid);
@@ -240,6 +307,8 @@ export class HeapTableAccess implements TableAccess {
         continue;
       }
       if (!this.stillFree(table, tid)) continue;
+      const keys = this.indexKeys(table, indexes, row);
+      this.checkConflictIn(table, tid, keys);
       const xid = this.writeXid();
       const infomask = HeapInfomask.UPDATED | (options.keyChanged ? HeapInfomask.KEYS_UPDATED : 0);
       const heap = this.env.heap(table);
@@ -249,37 +318,58 @@ export class HeapTableAccess implements TableAccess {
         tableCodec(table, this.env.typeSettings).encode(row),
         { xmin: xid as number as never, cid: this.txn.cid },
       );
-      this.insertIndexEntries(table, indexes, row, newTid, xid);
+      this.insertIndexEntries(keys, newTid, xid);
+      this.env.activity.recordUpdate(this.txn, table.oid);
       return { status: 'ok', tid: newTid as number as Tid };
     }
   }
 
   async delete(table: TableRelation, tid: Tid): Promise<WriteOutcome> {
+    const queue: TupleQueue = { held: false };
+    try {
+      return await this.deleteQueued(table, tid, queue);
+    } finally {
+      if (queue.held) this.env.locks.release(this.txn, rowLockTag(table, tid), 'row update');
+    }
+  }
+
+  private async deleteQueued(table: TableRelation, tid: Tid, queue: TupleQueue): Promise<WriteOutcome> {
     for (;;) {
-      const ready = await this.prepareRowChange(table, tid, 'update');
+      const ready = await this.prepareRowChange(table, tid, 'update', queue);
       if (ready.kind !== 'free') return ready.outcome;
       if (!this.stillFree(table, tid)) continue;
+      this.checkConflictIn(table, tid, []);
       const xid = this.writeXid();
       this.env.heap(table).setHeader(tid as number as StorageTid, {
         xmax: xid as number as never,
         cid: this.txn.cid,
         infomask: 0,
       });
+      this.env.activity.recordDelete(this.txn, table.oid);
       return { status: 'ok', tid };
     }
   }
 
+  /**
+   * SELECT ... FOR UPDATE/SHARE. Under READ COMMITTED a row updated by a committed transaction
+   * is followed to its newest version, which is locked and reported as `updated` (the executor
+   * re-checks it); FOR KEY SHARE does not wait for an update that keeps the key columns.
+   */
   async lockRow(
     table: TableRelation,
     tid: Tid,
     mode: RowLockMode,
     wait: LockWaitPolicy,
   ): Promise<WriteOutcome> {
+    let target = tid;
+    let newer: Row | null = null;
+    const locked = (): WriteOutcome =>
+      newer === null ? { status: 'ok', tid: target } : { status: 'updated', tid: target, row: newer };
     for (;;) {
-      const state = this.rowState(table, tid);
+      const state = this.rowState(table, target);
       if (state.kind === 'gone') return { status: 'deleted' };
-      if (state.kind === 'self') return { status: 'ok', tid };
-      if (state.kind === 'busy') {
+      if (state.kind === 'self') return locked();
+      if (state.kind === 'busy' && !(mode === 'key share' && state.keysKept)) {
         if (wait === 'skip locked') return { status: 'skipped' };
         await this.waitForXid(
           state.xid,
@@ -288,22 +378,28 @@ export class HeapTableAccess implements TableAccess {
         );
         continue;
       }
-      if (state.kind === 'replaced') return this.concurrentlyChanged(table, state.header);
-      const tag = rowLockTag(table, tid);
+      if (state.kind === 'replaced') {
+        const outcome = this.concurrentlyChanged(table, state.header);
+        if (outcome.status !== 'updated') return outcome;
+        target = outcome.tid;
+        newer = outcome.row;
+        continue;
+      }
+      const tag = rowLockTag(table, target);
       const lockMode = `row ${mode}` as const;
       if (wait === 'skip locked') {
-        return this.env.locks.tryAcquire(this.txn, tag, lockMode)
-          ? { status: 'ok', tid }
-          : { status: 'skipped' };
+        return this.env.locks.tryAcquire(this.txn, tag, lockMode) ? locked() : { status: 'skipped' };
       }
       await this.env.locks.acquire(this.txn, tag, lockMode, {
         policy: wait === 'nowait' ? 'nowait' : 'block',
         lockTimeoutMs: this.env.lockTimeoutMs(),
+        deadlockTimeoutMs: this.env.deadlockTimeoutMs(),
         describe: `row in relation "${table.name}"`,
       });
       // While we waited for another locker, a writer may have changed the row: look again.
-      const after = this.rowState(table, tid);
-      if (after.kind === 'free' || after.kind === 'self') return { status: 'ok', tid };
+      const after = this.rowState(table, target);
+      if (after.kind === 'free' || after.kind === 'self') return locked();
+      if (after.kind === 'busy' && mode === 'key share' && after.keysKept) return locked();
       this.env.locks.release(this.txn, tag, lockMode);
     }
   }
@@ -324,7 +420,11 @@ export class HeapTableAccess implements TableAccess {
     if (xmax === InvalidXid || (header.infomask & HeapInfomask.XMAX_IS_LOCK_ONLY) !== 0)
       return { kind: 'free', header };
     if (this.txn.ownXids.has(xmax)) return { kind: 'self', header };
-    if (this.env.txns.isRunning(xmax)) return { kind: 'busy', xid: xmax };
+    if (this.env.txns.isRunning(xmax)) {
+      const keysKept =
+        (header.infomask & HeapInfomask.UPDATED) !== 0 && (header.infomask & HeapInfomask.KEYS_UPDATED) === 0;
+      return { kind: 'busy', xid: xmax, keysKept };
+    }
     // Not running: committed, aborted, or left in progress by a crash (which counts as aborted).
     return this.env.txns.statusOf(xmax) === 'committed'
       ? { kind: 'replaced', header }
@@ -338,12 +438,29 @@ export class HeapTableAccess implements TableAccess {
   /**
    * Waits until nobody else is changing the row and no explicit lock conflicts with `strength`.
    * Returns free when the caller may write it now (synchronously), or the outcome to report.
+   *
+   * Before waiting, the writer takes the row's tuple lock in the lock manager and keeps it until
+   * its write is done (the caller releases `queue`), as PostgreSQL's heap_update does: writers
+   * of a hot row then queue in order on that lock, and only the head waits for the current
+   * writer's xid, instead of every waiter waking at each commit.
    */
   private async prepareRowChange(
     table: TableRelation,
     tid: Tid,
     strength: RowLockStrength,
+    queue: TupleQueue,
   ): Promise<{ kind: 'free' } | { kind: 'done'; outcome: WriteOutcome }> {
+    const tag = rowLockTag(table, tid);
+    const mode = `row ${strength}` as const;
+    const takeTupleLock = async () => {
+      await this.env.locks.acquire(this.txn, tag, mode, {
+        policy: 'block',
+        lockTimeoutMs: this.env.lockTimeoutMs(),
+        deadlockTimeoutMs: this.env.deadlockTimeoutMs(),
+        describe: `row in relation "${table.name}"`,
+      });
+      queue.held = true;
+    };
     for (;;) {
       const state = this.rowState(table, tid);
       switch (state.kind) {
@@ -352,64 +469,24 @@ export class HeapTableAccess implements TableAccess {
         case 'self':
           return { kind: 'done', outcome: { status: 'self-updated' } };
         case 'busy':
-          await this.waitForXid(state.xid);
+          if (!queue.held) await takeTupleLock();
+          else await this.waitForXid(state.xid);
           continue;
         case 'replaced':
           return { kind: 'done', outcome: this.concurrentlyChanged(table, state.header) };
-        case 'free': {
-          const tag = rowLockTag(table, tid);
-          const mode = `row ${strength}` as const;
-          if (this.env.locks.conflictsWithHolders(this.txn, tag, mode)) {
-            await this.env.locks.acquire(this.txn, tag, mode, {
-              policy: 'block',
-              lockTimeoutMs: this.env.lockTimeoutMs(),
-              describe: `row in relation "${table.name}"`,
-            });
-            this.env.locks.release(this.txn, tag, mode);
+        case 'free':
+          if (!queue.held && this.env.locks.conflictsWithHolders(this.txn, tag, mode)) {
+            await takeTupleLock();
             continue;
           }
           return { kind: 'free' };
-        }
       }
     }
   }
 
-  /**
-   * The row was updated or deleted by a transaction that committed after our snapshot (or
-   * before, for a newer version we were handed). READ COMMITTED follows the update chain to the
-   * newest version for the executor to re-check; the snapshot isolation levels fail with 40001.
-   */
+  /** See concurrentlyChanged (update-chain.ts). */
   private concurrentlyChanged(table: TableRelation, header: TupleHeader): WriteOutcome {
-    const updated = (header.infomask & HeapInfomask.UPDATED) !== 0;
-    if (this.txn.usesTransactionSnapshot) {
-      throw new KeelError(
-        SqlState.SerializationFailure,
-        `could not serialize access due to concurrent ${updated ? 'update' : 'delete'}`,
-      );
-    }
-    if (!updated) return { status: 'deleted' };
-    const heap = this.env.heap(table);
-    let current = header;
-    let currentTid = header.next;
-    for (let hops = 0; hops < 10_000; hops++) {
-      const next = heap.fetch(currentTid);
-      if (next === null || next.header.xmin !== current.xmax) return { status: 'deleted' };
-      const xmax = next.header.xmax as number as Xid;
-      const committed =
-        xmax !== InvalidXid && !this.env.txns.isRunning(xmax) && this.env.txns.statusOf(xmax) === 'committed';
-      if (committed && !this.txn.ownXids.has(xmax)) {
-        if ((next.header.infomask & HeapInfomask.UPDATED) === 0) return { status: 'deleted' };
-        current = next.header;
-        currentTid = next.header.next;
-        continue;
-      }
-      return {
-        status: 'updated',
-        tid: currentTid as number as Tid,
-        row: tableCodec(table, this.env.typeSettings).decode(next.data),
-      };
-    }
-    throw new KeelError(SqlState.InternalError, `update chain of a row in "${table.name}" does not end`);
+    return concurrentlyChanged(this.env, this.txn, table, header);
   }
 
   private async waitForXid(
@@ -421,29 +498,47 @@ export class HeapTableAccess implements TableAccess {
     await this.env.locks.acquire(this.txn, tag, 'ShareLock', {
       policy,
       lockTimeoutMs: this.env.lockTimeoutMs(),
+      deadlockTimeoutMs: this.env.deadlockTimeoutMs(),
       describe,
     });
     this.env.locks.release(this.txn, tag, 'ShareLock');
   }
 
-  private insertIndexEntries(
-    table: TableRelation,
-    indexes: IndexRelation[],
-    row: Row,
-    tid: StorageTid,
-    xid: Xid,
-  ): void {
+  /** The encoded keys `row` adds to each index (partial indexes that exclude it add none). */
+  private indexKeys(table: TableRelation, indexes: IndexRelation[], row: Row): IndexKey[] {
+    const out: IndexKey[] = [];
     for (const index of indexes) {
       const values = this.env.indexKeyValues(index, table, row);
       if (values === null) continue;
-      this.env
-        .btree(index)
-        .insert(
-          encodeKey(values as TypedValue[], indexKeyColumns(index, table)),
-          tid,
-          xid as number as never,
-        );
+      out.push({ index, key: encodeKey(values as TypedValue[], indexKeyColumns(index, table)) });
     }
+    return out;
+  }
+
+  private insertIndexEntries(keys: IndexKey[], tid: StorageTid, xid: Xid): void {
+    for (const { index, key } of keys) this.env.btree(index).insert(key, tid, xid as number as never);
+  }
+
+  /** SERIALIZABLE: the transaction's SSI record while it still needs tracking, else null. */
+  private serializable(): SerializableXact | null {
+    const sxact = this.txn.ssi;
+    return sxact?.tracking ? sxact : null;
+  }
+
+  private checkConflictOut(sxact: SerializableXact, version: TupleVersion, visible: boolean): void {
+    const writer = conflictOutWriter(version, visible, this.snapshot, this.env.txns);
+    if (writer !== null) this.env.txns.ssi.checkConflictOut(sxact, writer);
+  }
+
+  /** SERIALIZABLE writers: rw-conflicts with the SIREAD locks of concurrent readers, before writing. */
+  private checkConflictIn(table: TableRelation, tid: Tid | null, keys: IndexKey[]): void {
+    const sxact = this.txn.ssi;
+    if (sxact === null) return;
+    this.env.txns.ssi.checkConflictIn(sxact, {
+      relationOid: table.oid,
+      tid,
+      indexKeys: keys.map(({ index, key }) => ({ indexOid: index.oid, key })),
+    });
   }
 
   private async untilNoUniqueConflictWait(
@@ -468,7 +563,7 @@ export class HeapTableAccess implements TableAccess {
   ): Xid | null {
     for (const index of indexes) {
       if (!index.unique) continue;
-      const found = this.uniqueConflict(table, index, row, self);
+      const found = uniqueConflict(this.env, this.txn, table, index, row, self);
       if (found === null) continue;
       if (found.kind === 'wait') return found.xid;
       throw uniqueViolation(
@@ -480,71 +575,8 @@ export class HeapTableAccess implements TableAccess {
     }
     return null;
   }
-
-  /** A live row (or an in-progress writer to wait for) with the same key in a unique index. */
-  private uniqueConflict(
-    table: TableRelation,
-    index: IndexRelation,
-    row: Row,
-    self: Tid | null,
-  ): { kind: 'live'; tid: Tid } | { kind: 'wait'; xid: Xid } | null {
-    const values = this.env.indexKeyValues(index, table, row);
-    if (values === null) return null;
-    if (!index.nullsNotDistinct && values.some((v) => v === null)) return null;
-    const key = encodeKey(values as TypedValue[], indexKeyColumns(index, table));
-    const heap = this.env.heap(table);
-    for (const candidate of this.env.btree(index).lookup(key)) {
-      if (self !== null && (candidate as number) === (self as number)) continue;
-      const header = heap.fetchHeader(candidate);
-      if (header === null) continue;
-      const liveness = this.liveness(header);
-      if (liveness === 'dead') continue;
-      if (liveness === 'live') return { kind: 'live', tid: candidate as number as Tid };
-      return { kind: 'wait', xid: liveness.wait };
-    }
-    return null;
-  }
-
-  /** PostgreSQL's "dirty snapshot" view of a version: live, dead, or wait for its writer. */
-  private liveness(header: TupleHeader): 'live' | 'dead' | { wait: Xid } {
-    const xmin = header.xmin as number as Xid;
-    const xminOwn = this.txn.ownXids.has(xmin);
-    if (!xminOwn) {
-      if (this.env.txns.isRunning(xmin)) return { wait: xmin };
-      if (this.env.txns.statusOf(xmin) !== 'committed') return 'dead';
-    }
-    const xmax = header.xmax as number as Xid;
-    if (xmax === InvalidXid || (header.infomask & HeapInfomask.XMAX_IS_LOCK_ONLY) !== 0) return 'live';
-    if (this.txn.ownXids.has(xmax)) return 'dead';
-    if (this.env.txns.isRunning(xmax)) return { wait: xmax };
-    return this.env.txns.statusOf(xmax) === 'committed' ? 'dead' : 'live';
-  }
 }
 
 function rowLockTag(table: TableRelation, tid: Tid): string {
   return `tuple:${table.oid}:${tid}`;
-}
-
-function uniqueViolation(
-  table: TableRelation,
-  index: IndexRelation,
-  values: Value[],
-  settings: TypeSettings,
-): KeelError {
-  const names = index.keys.map((k) =>
-    k.attnum === 0 ? (k.expr ?? '?') : (table.columns[k.attnum - 1]?.name ?? '?'),
-  );
-  const types = indexKeyColumns(index, table).map((c) => c.type);
-  const shown = values.map((v, i) =>
-    v === null ? 'null' : formatText(types[i] ?? 25, v as TypedValue, settings),
-  );
-  return new KeelError(
-    SqlState.UniqueViolation,
-    `duplicate key value violates unique constraint "${index.name}"`,
-    {
-      detail: `Key (${names.join(', ')})=(${shown.join(', ')}) already exists.`,
-      table: table.name,
-      constraint: index.name,
-    },
-  );
 }

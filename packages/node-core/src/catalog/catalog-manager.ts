@@ -8,6 +8,10 @@
  * catalog plus its own changes, and the table locks DDL takes (AccessExclusiveLock) keep a
  * relation's entry from changing under a statement that uses it. A commit applies the
  * transaction's changes object by object, so concurrent DDL on different objects merges.
+ *
+ * Each pending change remembers the savepoint depth that made it: ROLLBACK TO SAVEPOINT drops
+ * the changes of the undone levels (the catalog tuples they wrote carry the aborted savepoint
+ * xids, so the heaps agree), and RELEASE hands them to the parent level.
  * Exports: CatalogManager, CatalogHeap, CatalogScope, StoredObject.
  */
 import { assert, KeelError, SqlState } from '@keel/errors';
@@ -51,11 +55,19 @@ interface PendingChange {
   key: string;
   /** null = removed. */
   stored: StoredObject<AnyObject> | null;
+  /** Savepoint depth of the change (0 = top level). */
+  depth: number;
+}
+
+/** A transaction's changes: the newest per object, and every change in order (for savepoints). */
+interface PendingChanges {
+  latest: Map<string, PendingChange>;
+  history: PendingChange[];
 }
 
 export class CatalogManager {
   private readonly committed = new Map<CatalogScope, Map<string, StoredObject<AnyObject>>>();
-  private readonly pending = new Map<Transaction, Map<string, PendingChange>>();
+  private readonly pending = new Map<Transaction, PendingChanges>();
   private readonly viewCache = new Map<Oid, SchemaCatalog>();
   private nextOid: number = WellKnownOid.firstNormalObject;
   /** Bumped by every commit that changed the catalog; plan caches compare it. */
@@ -73,6 +85,16 @@ export class CatalogManager {
     this.viewCache.clear();
   }
 
+  /**
+   * Hot standby: replaces a scope's committed objects with what its heap holds now (after
+   * replayed DDL became visible), so plans made against the old catalog are re-made.
+   */
+  reload(scope: CatalogScope, objects: Iterable<StoredObject<AnyObject>>): void {
+    this.committed.delete(scope);
+    this.load(scope, objects);
+    this.versionCounter++;
+  }
+
   get version(): number {
     return this.versionCounter;
   }
@@ -83,7 +105,7 @@ export class CatalogManager {
 
   /** The catalog of a database as `txn` sees it (null txn: the committed catalog). */
   view(databaseOid: Oid, txn: Transaction | null): SchemaCatalog {
-    const changes = txn === null ? undefined : this.pending.get(txn);
+    const changes = txn === null ? undefined : this.pending.get(txn)?.latest;
     if (changes === undefined || changes.size === 0) {
       let cached = this.viewCache.get(databaseOid);
       if (cached === undefined) {
@@ -97,7 +119,10 @@ export class CatalogManager {
 
   /** Cluster-wide objects as `txn` sees them (roles and databases), without a database. */
   sharedObjects(txn: Transaction | null): SharedObject[] {
-    return this.objectsOf('shared', txn === null ? undefined : this.pending.get(txn)) as SharedObject[];
+    return this.objectsOf(
+      'shared',
+      txn === null ? undefined : this.pending.get(txn)?.latest,
+    ) as SharedObject[];
   }
 
   database(name: string, txn: Transaction | null): DatabaseInfo | null {
@@ -113,7 +138,7 @@ export class CatalogManager {
     const previous = this.currentStored(txn, scope, key);
     if (previous !== null) heap.delete(txn, previous.tid);
     const tid = heap.insert(txn, encodeCatalogObject(object));
-    this.record(txn, { scope, key, stored: { object, tid } });
+    this.record(txn, { scope, key, stored: { object, tid }, depth: txn.levels.length - 1 });
   }
 
   remove(txn: Transaction, scope: CatalogScope, object: AnyObject): void {
@@ -123,12 +148,12 @@ export class CatalogManager {
       throw new KeelError(SqlState.UndefinedObject, `catalog object ${key} does not exist`);
     }
     this.heapOf(scope).delete(txn, previous.tid);
-    this.record(txn, { scope, key, stored: null });
+    this.record(txn, { scope, key, stored: null, depth: txn.levels.length - 1 });
   }
 
   /** Called once the transaction's commit is visible: its changes become everyone's catalog. */
   commit(txn: Transaction): void {
-    const changes = this.pending.get(txn);
+    const changes = this.pending.get(txn)?.latest;
     this.pending.delete(txn);
     if (changes === undefined || changes.size === 0) return;
     for (const change of changes.values()) {
@@ -144,9 +169,26 @@ export class CatalogManager {
     this.pending.delete(txn);
   }
 
-  /** ROLLBACK TO SAVEPOINT cannot partially undo catalog changes yet; the caller checks this. */
+  /** ROLLBACK TO SAVEPOINT: changes made at savepoint depth `depth` or deeper are undone. */
+  rollbackToSavepoint(txn: Transaction, depth: number): void {
+    const changes = this.pending.get(txn);
+    if (changes === undefined) return;
+    const kept = changes.history.filter((change) => change.depth < depth);
+    if (kept.length === changes.history.length) return;
+    changes.history = kept;
+    changes.latest = new Map();
+    for (const change of kept) changes.latest.set(`${change.scope}|${change.key}`, change);
+  }
+
+  /** RELEASE SAVEPOINT: changes of depth `depth` and deeper now belong to the parent level. */
+  releaseSavepoint(txn: Transaction, depth: number): void {
+    for (const change of this.pending.get(txn)?.history ?? []) {
+      if (change.depth >= depth) change.depth = depth - 1;
+    }
+  }
+
   hasPendingChanges(txn: Transaction): boolean {
-    return (this.pending.get(txn)?.size ?? 0) > 0;
+    return (this.pending.get(txn)?.latest.size ?? 0) > 0;
   }
 
   /** A database being dropped: forget its committed catalog. */
@@ -158,14 +200,15 @@ export class CatalogManager {
   private record(txn: Transaction, change: PendingChange): void {
     let changes = this.pending.get(txn);
     if (changes === undefined) {
-      changes = new Map();
+      changes = { latest: new Map(), history: [] };
       this.pending.set(txn, changes);
     }
-    changes.set(`${change.scope}|${change.key}`, change);
+    changes.latest.set(`${change.scope}|${change.key}`, change);
+    changes.history.push(change);
   }
 
   private currentStored(txn: Transaction, scope: CatalogScope, key: string): StoredObject<AnyObject> | null {
-    const change = this.pending.get(txn)?.get(`${scope}|${key}`);
+    const change = this.pending.get(txn)?.latest.get(`${scope}|${key}`);
     if (change !== undefined) return change.stored;
     return this.committed.get(scope)?.get(key) ?? null;
   }

@@ -5,7 +5,9 @@
  * by rollback, and recovered after a crash; at start the committed tuples are read back.
  *
  * This is also where relation files created or dropped by a transaction are tracked: files it
- * created are removed if it rolls back; files it dropped are removed only if it commits.
+ * created are removed if it rolls back; files it dropped are removed only if it commits. Each
+ * entry remembers its savepoint depth, so ROLLBACK TO SAVEPOINT removes the files the undone
+ * levels created and forgets the drops they asked for.
  * Exports: CatalogHeaps.
  */
 import { assert, KeelError, SqlState } from '@keel/errors';
@@ -19,8 +21,8 @@ import type { TransactionManager } from '../txn/transaction-manager.js';
 import { FrozenXid, InvalidXid, type Xid } from '../txn/xid.js';
 
 interface TxnStorageChanges {
-  created: RelFileId[];
-  dropped: RelFileId[];
+  created: { id: RelFileId; depth: number }[];
+  dropped: { id: RelFileId; depth: number }[];
 }
 
 export class CatalogHeaps {
@@ -82,12 +84,30 @@ export class CatalogHeaps {
   /** A new relation file in `txn`: removed again if the transaction rolls back. */
   createRelFile(txn: Transaction, kind: 'heap' | 'btree'): RelFileId {
     const id = this.storage.createRelation(kind);
-    this.changesOf(txn).created.push(id);
+    this.changesOf(txn).created.push({ id, depth: txn.levels.length - 1 });
     return id;
   }
 
   dropRelFileAtCommit(txn: Transaction, relFile: RelFileId): void {
-    this.changesOf(txn).dropped.push(relFile);
+    this.changesOf(txn).dropped.push({ id: relFile, depth: txn.levels.length - 1 });
+  }
+
+  /** ROLLBACK TO SAVEPOINT: the storage work of levels at `depth` and deeper is undone. */
+  rollbackToSavepoint(txn: Transaction, depth: number): Promise<void>[] {
+    const changes = this.storageChanges.get(txn);
+    if (changes === undefined) return [];
+    const undone = changes.created.filter((c) => c.depth >= depth);
+    changes.created = changes.created.filter((c) => c.depth < depth);
+    changes.dropped = changes.dropped.filter((c) => c.depth < depth);
+    return undone.map((c) => this.storage.dropRelation(c.id));
+  }
+
+  /** RELEASE SAVEPOINT: entries of depth `depth` and deeper now belong to the parent level. */
+  releaseSavepoint(txn: Transaction, depth: number): void {
+    const changes = this.storageChanges.get(txn);
+    for (const entry of [...(changes?.created ?? []), ...(changes?.dropped ?? [])]) {
+      if (entry.depth >= depth) entry.depth = depth - 1;
+    }
   }
 
   /** The storage work a transaction end implies, to run in the background. */
@@ -96,7 +116,7 @@ export class CatalogHeaps {
     this.storageChanges.delete(txn);
     if (changes === undefined) return [];
     const doomed = committed ? changes.dropped : changes.created;
-    return doomed.map((id) => this.storage.dropRelation(id));
+    return doomed.map((entry) => this.storage.dropRelation(entry.id));
   }
 
   private changesOf(txn: Transaction): TxnStorageChanges {

@@ -6,12 +6,14 @@
  * Exports: EngineCatalogReader.
  */
 import { KeelError, SqlState } from '@keel/errors';
+import type { Value } from '../access/table-access.js';
 import type { IndexRelation, Namespace, Oid, Relation, TableRelation } from '../catalog/objects.js';
 import { WellKnownOid } from '../catalog/objects.js';
 import type { SchemaCatalog } from '../catalog/schema-catalog.js';
-import type { CatalogReader, VirtualTable } from '../sql/context.js';
+import type { CatalogReader, ReferencingForeignKey, VirtualTable } from '../sql/context.js';
 import type { Engine } from './engine.js';
 import type { Session } from './session.js';
+import { callCatalogFunction } from './system-views/catalog-functions.js';
 import { systemNamespaces, systemView } from './system-views/index.js';
 
 export class EngineCatalogReader implements CatalogReader {
@@ -75,7 +77,21 @@ export class EngineCatalogReader implements CatalogReader {
     return this.view.indexesOf(table.oid).filter((index) => index.valid);
   }
 
+  referencingForeignKeys(table: TableRelation): ReferencingForeignKey[] {
+    const out: ReferencingForeignKey[] = [];
+    for (const relation of this.view.relations()) {
+      if (relation.kind !== 'table') continue;
+      for (const constraint of relation.constraints) {
+        if (constraint.kind === 'foreign' && constraint.refTableOid === table.oid)
+          out.push({ table: relation, constraint });
+      }
+    }
+    return out;
+  }
+
   regclassIn(name: string): Oid | null {
+    // As regclassin: a number is an oid, taken as it is.
+    if (/^\s*\d+\s*$/.test(name)) return Number(name);
     const parts = splitQualifiedName(name);
     const relation = this.resolveRelation(parts.length > 1 ? (parts[0] ?? null) : null, parts.at(-1) ?? '');
     return relation?.oid ?? null;
@@ -88,6 +104,10 @@ export class EngineCatalogReader implements CatalogReader {
     if (visible) return quoteIdentifier(relation.name);
     const namespace = this.namespace(relation.namespaceOid);
     return `${quoteIdentifier(namespace?.name ?? '?')}.${quoteIdentifier(relation.name)}`;
+  }
+
+  callCatalogFunction(name: string, args: readonly Value[]): Value {
+    return callCatalogFunction(this, name, args);
   }
 
   /** The engine and session behind this reader, for system views that show live state. */

@@ -44,12 +44,15 @@ export class DataDirectory {
     return existsSync(path.join(this.root, META));
   }
 
-  /** Whether the directory holds anything besides files a first start may leave (the admin password). */
+  /**
+   * Whether the directory holds anything besides files a first start may leave (the admin
+   * password) and the cluster's own state (raft/, replication/, quarantine/), which a node that
+   * must bootstrap its database again (an interrupted base backup) keeps.
+   */
   hasOtherContent(): boolean {
     if (!existsSync(this.root)) return false;
-    return readdirSync(this.root).some(
-      (name) => name !== 'admin-password' && name !== 'lost+found' && !name.startsWith('.'),
-    );
+    const kept = new Set(['admin-password', 'lost+found', 'raft', 'replication', 'quarantine']);
+    return readdirSync(this.root).some((name) => !kept.has(name) && !name.startsWith('.'));
   }
 
   readMeta(): EngineMeta {

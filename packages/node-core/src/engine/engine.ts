@@ -18,6 +18,7 @@ import { assert, KeelError, SqlState } from '@keel/errors';
 import type { Node } from '@pgsql/types';
 import { HeapTableAccess } from '../access/heap-table-access.js';
 import type { Row, TableAccess, Value } from '../access/table-access.js';
+import { TableActivity } from '../access/table-activity.js';
 import { CatalogManager, type CatalogScope } from '../catalog/catalog-manager.js';
 import type { IndexRelation, Oid, SequenceRelation, TableRelation } from '../catalog/objects.js';
 import type { ExecutionContext, PlanningContext, SequenceAccess } from '../sql/context.js';
@@ -36,12 +37,21 @@ import type { Snapshot } from '../txn/snapshot.js';
 import type { IsolationLevel, Transaction } from '../txn/transaction.js';
 import { decodeXactRecord, TransactionManager } from '../txn/transaction-manager.js';
 import type { Xid } from '../txn/xid.js';
+import {
+  Autovacuum,
+  type AutovacuumSettings,
+  autovacuumSettingsFrom,
+  autovacuumShowValues,
+} from './autovacuum.js';
 import type { Backend, EncodedRow, ResultSink, RoleCredentials, SessionStartup } from './backend-contract.js';
 import { bootstrapCluster } from './bootstrap.js';
 import { CatalogHeaps } from './catalog-heaps.js';
 import { EngineCatalogReader } from './catalog-reader.js';
 import { DataDirectory } from './data-directory.js';
 import type { QueryProcessor } from './query-processor.js';
+import { EngineReplication } from './replica/engine-replication.js';
+import { enterStandby, holdStandbyWal, isCommitRecord } from './replica/standby-open.js';
+import { StandbyXacts } from './replica/standby-xacts.js';
 import { decodeParameter, encodeRows, typeSettingsOf } from './result-encoding.js';
 import { SequenceManager, SessionSequenceState } from './sequences.js';
 import { Session } from './session.js';
@@ -49,6 +59,8 @@ import type { PreparedQueryShape, SessionHost } from './session-host.js';
 import type { Settings } from './session-settings.js';
 import { durationMs } from './setting-specs.js';
 import type { ResultColumn, StatementExecution } from './statement-execution.js';
+import type { StatementMetricKind } from './statement-kind.js';
+import { catalogResolverFor, hasRegTypeColumn } from './system-views/reg-resolver.js';
 import { UtilityRunner } from './utility/utility-runner.js';
 
 /** Resource manager ids of the engine's own WAL records (the storage engine's start at 0). */
@@ -79,6 +91,27 @@ export interface EngineOptions {
   faults?: FaultPoints;
   /** The SQL layer; defaults to Keel's query processor. */
   queryProcessor?: QueryProcessor;
+  /** Autovacuum settings (over PostgreSQL's defaults and KEEL_AUTOVACUUM_* variables). */
+  autovacuum?: Partial<AutovacuumSettings>;
+  /** Receives per-statement and per-commit timings (the server feeds its metrics with them). */
+  observer?: EngineObserver;
+  /** Open as a hot standby: read-only, WAL comes from a primary (replica/hot-standby.ts). */
+  standby?: boolean;
+}
+
+export interface EngineObserver {
+  statement(kind: StatementMetricKind, seconds: number, ok: boolean): void;
+  commit(seconds: number): void;
+}
+
+/** Counters and positions for metrics and health, read at scrape time. */
+export interface EngineStats {
+  sessions: number;
+  maxConnections: number;
+  activeTransactions: number;
+  committedTotal: number;
+  rolledBackTotal: number;
+  storage: ReturnType<StorageEngine['stats']>;
 }
 
 let nextPid = 10_000 + Math.floor(Math.random() * 10_000);
@@ -89,11 +122,18 @@ export class Engine implements Backend, SessionHost {
   readonly catalog: CatalogManager;
   readonly tempDir: string;
   readonly sequences: SequenceManager;
+  /** Per-table write counts (pg_stat_user_tables) that drive autovacuum. */
+  readonly activity = new TableActivity();
+  readonly autovacuum: Autovacuum;
+  /** Standby, fencing and the commit gate of the replication layer (replica/engine-replication.ts). */
+  readonly replication: EngineReplication;
   private readonly sessions = new Set<Session>();
   private readonly sessionSequences = new WeakMap<Session, SessionSequenceState>();
   private readonly pendingStorageWork = new Set<Promise<void>>();
   private readonly utility: UtilityRunner;
   private closed = false;
+  private committedTotal = 0;
+  private rolledBackTotal = 0;
 
   private constructor(
     readonly options: EngineOptions,
@@ -106,14 +146,33 @@ export class Engine implements Backend, SessionHost {
       locks: LockManager;
       catalog: CatalogManager;
       sequences: SequenceManager;
+      replication: EngineReplication;
     },
   ) {
+    this.replication = parts.replication;
     this.txns = parts.txns;
     this.locks = parts.locks;
     this.catalog = parts.catalog;
     this.sequences = parts.sequences;
     this.tempDir = path.join(os.tmpdir(), `keel-${process.pid}-${randomBytes(4).toString('hex')}`);
     this.utility = new UtilityRunner(this);
+    this.autovacuum = new Autovacuum(
+      this,
+      autovacuumSettingsFrom(process.env, options.autovacuum),
+      options.logger.child({ component: 'autovacuum' }),
+    );
+    this.txns.addObserver(this.activity);
+    // Catalog changes and relation files follow ROLLBACK TO / RELEASE SAVEPOINT.
+    this.txns.addObserver({
+      savepointRolledBack: (txn, depth) => {
+        this.catalog.rollbackToSavepoint(txn, depth);
+        for (const work of this.catalogHeaps.rollbackToSavepoint(txn, depth)) this.track(work);
+      },
+      savepointReleased: (txn, depth) => {
+        this.catalog.releaseSavepoint(txn, depth);
+        this.catalogHeaps.releaseSavepoint(txn, depth);
+      },
+    });
   }
 
   /** Whether `dataDir` holds an initialized Keel data directory. */
@@ -153,8 +212,10 @@ export class Engine implements Backend, SessionHost {
       },
     });
     sequences.load(xactState.sequences);
+    const standbyXacts = options.standby === true ? new StandbyXacts(commitLog, nextXid) : null;
+    const replication = new EngineReplication();
     const recoveryXacts = {
-      redo: (payload: Uint8Array) => {
+      redo: ({ payload }: { payload: Uint8Array }) => {
         const record = decodeXactRecord(payload);
         if (record.kind === 'commit') commitLog.setCommitted(record.xids);
         else if (record.kind === 'abort') commitLog.setAborted(record.xids);
@@ -171,10 +232,12 @@ export class Engine implements Backend, SessionHost {
       checkpointWalBytes: options.checkpointWalBytes,
       logger: walLogger,
       faults: options.faults ?? faultPointsFromEnv(process.env.KEEL_FAULT),
-      redoHandlers: new Map([
-        [EngineRmgr.Xact, (record) => recoveryXacts.redo(record.payload)],
-        [EngineRmgr.Sequence, (record) => sequences.redo(record.payload)],
-      ]),
+      redoHandlers: replication.redoHandlers(
+        new Map([
+          [EngineRmgr.Xact, (record) => (standbyXacts ?? recoveryXacts).redo(record)],
+          [EngineRmgr.Sequence, (record) => sequences.redo(record.payload)],
+        ]),
+      ),
       // The commit log and sequence positions are saved by every checkpoint, the end-of-recovery
       // one included, before its record moves the redo point past the WAL that rebuilt them.
       checkpointHooks: [
@@ -188,7 +251,8 @@ export class Engine implements Backend, SessionHost {
       ],
     });
     storageRef = storage;
-    const aborted = commitLog.abortUnfinished(nextXid as Xid, new Set());
+    if (standbyXacts !== null) holdStandbyWal(storage);
+    const aborted = standbyXacts === null ? commitLog.abortUnfinished(nextXid as Xid, new Set()) : 0;
     if (aborted > 0)
       options.logger.info(
         { transactions: aborted },
@@ -198,16 +262,23 @@ export class Engine implements Backend, SessionHost {
     const locks = new LockManager(
       { setTimeout: (cb, ms) => setTimeout(cb, ms), clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) },
       () => 1000,
+      16,
+      () => Date.now(),
     );
     const txns = new TransactionManager({
       wal: {
-        appendXact: (xid, payload) =>
-          storage.wal.append({ rmgr: EngineRmgr.Xact, info: 0, xid: xid as never, payload }),
+        appendXact: (xid, payload) => {
+          const lsn = storage.wal.append({ rmgr: EngineRmgr.Xact, info: 0, xid: xid as never, payload });
+          if (isCommitRecord(payload)) replication.commitAppended(lsn);
+          return lsn;
+        },
         flush: (lsn) => storage.wal.flush(lsn as never),
       },
       locks,
       commitLog,
       nextXid: nextXid as Xid,
+      beforeCommitRecord: (txn) => replication.beforeCommitRecord(txn),
+      beforeCommitVisible: (lsn, txn) => replication.beforeCommitVisible(lsn, txn),
     });
     txnsRef = txns;
     const catalogHeaps = new CatalogHeaps(storage, txns);
@@ -218,7 +289,9 @@ export class Engine implements Backend, SessionHost {
       locks,
       catalog,
       sequences,
+      replication,
     });
+    replication.attach(engine);
     if (!initialized) {
       const bootstrap = options.bootstrap;
       assert(bootstrap !== null, 'bootstrap options checked above');
@@ -226,6 +299,8 @@ export class Engine implements Backend, SessionHost {
     }
     engine.loadCatalogs();
     mkdirSync(engine.tempDir, { recursive: true });
+    if (standbyXacts !== null) enterStandby(engine, standbyXacts);
+    else engine.autovacuum.start();
     return engine;
   }
 
@@ -300,17 +375,26 @@ export class Engine implements Backend, SessionHost {
   }
 
   serverSettings(): ReadonlyMap<string, string> {
-    return new Map([['max_connections', String(this.options.maxConnections ?? 100)]]);
+    return new Map([
+      ['max_connections', String(this.options.maxConnections ?? 100)],
+      ...autovacuumShowValues(this.autovacuum.settings),
+      ...this.replication.serverSettings(),
+    ]);
   }
 
   readOnlyNode(): boolean {
-    return false;
+    return this.replication.readOnly();
+  }
+
+  waitForVisibleLsn(lsn: number): Promise<void> {
+    return this.replication.standby?.waitForVisible(lsn) ?? Promise.resolve();
   }
 
   isolationFromSetting(value: string): IsolationLevel {
     const lower = value.toLowerCase();
     if (lower === 'serializable') return 'serializable';
     if (lower === 'repeatable read') return 'repeatable read';
+    if (lower === 'read uncommitted') return 'read uncommitted';
     return 'read committed';
   }
 
@@ -333,7 +417,9 @@ export class Engine implements Backend, SessionHost {
             .filter((index) => index.valid),
         indexKeyValues: (index, table, row) => this.indexKeyValues(index, table, row, session, txn),
         typeSettings: settings,
+        activity: this.activity,
         lockTimeoutMs: () => durationMs(session.settings.value('lock_timeout')),
+        deadlockTimeoutMs: () => durationMs(session.settings.value('deadlock_timeout')),
         checkInterrupts: () => session.checkInterrupts(),
         yieldToOthers: () => new Promise<void>((resolve) => setImmediate(resolve)),
       },
@@ -428,6 +514,7 @@ export class Engine implements Backend, SessionHost {
     await this.locks.acquire(txn, tag, mode, {
       policy: 'block',
       lockTimeoutMs: durationMs(session.settings.value('lock_timeout')),
+      deadlockTimeoutMs: durationMs(session.settings.value('deadlock_timeout')),
       describe: `relation "${name}"`,
     });
   }
@@ -456,12 +543,20 @@ export class Engine implements Backend, SessionHost {
     formats: readonly (0 | 1)[],
     settings: Settings,
   ): EncodedRow[] {
-    return encodeRows(rows, columns, formats, typeSettingsOf(settings));
+    // reg* values print as names, which needs the session's catalog view.
+    const session = hasRegTypeColumn(columns)
+      ? [...this.sessions].find((s) => s.settings === settings)
+      : undefined;
+    const resolver =
+      session === undefined ? undefined : catalogResolverFor(this.catalogReader(session, session.block.txn));
+    return encodeRows(rows, columns, formats, typeSettingsOf(settings, resolver));
   }
 
   transactionEnded(_session: Session, txn: Transaction, committed: boolean): void {
     if (committed) this.catalog.commit(txn);
     else this.catalog.abort(txn);
+    if (committed) this.committedTotal++;
+    else this.rolledBackTotal++;
     this.utility.transactionEnded(txn, committed);
     for (const work of this.catalogHeaps.takeStorageWork(txn, committed)) this.track(work);
   }
@@ -499,14 +594,30 @@ export class Engine implements Backend, SessionHost {
     return formatType(typeOid, typmod);
   }
 
-  status(): { sessions: number; activeTransactions: number } {
-    return { sessions: this.sessions.size, activeTransactions: this.txns.activeTransactions().size };
+  stats(): EngineStats {
+    return {
+      sessions: this.sessions.size,
+      maxConnections: this.options.maxConnections ?? 100,
+      activeTransactions: this.txns.activeTransactions().size,
+      committedTotal: this.committedTotal,
+      rolledBackTotal: this.rolledBackTotal,
+      storage: this.storage.stats(),
+    };
+  }
+
+  observeStatement(kind: StatementMetricKind, seconds: number, ok: boolean): void {
+    this.options.observer?.statement(kind, seconds, ok);
+  }
+
+  observeCommit(seconds: number): void {
+    this.options.observer?.commit(seconds);
   }
 
   /** Clean shutdown: every session's transaction is rolled back, then a final checkpoint. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.autovacuum.stop();
     for (const session of [...this.sessions]) await session.close();
     await Promise.allSettled([...this.pendingStorageWork]);
     await this.storage.close();

@@ -17,6 +17,7 @@ import type { EncodedRow, ResultSink } from './backend-contract.js';
 import type { Session } from './session.js';
 import type { Settings } from './session-settings.js';
 import type { ResultColumn, StatementExecution } from './statement-execution.js';
+import type { StatementMetricKind } from './statement-kind.js';
 
 /** The part of a prepared query the session itself looks at. */
 export interface PreparedQueryShape {
@@ -35,6 +36,8 @@ export interface SessionHost {
   serverSettings(): ReadonlyMap<string, string>;
   /** A hot standby accepts only read-only transactions. */
   readOnlyNode(): boolean;
+  /** keel.read_after_lsn: resolves once commits up to `lsn` show on this node (a standby waits for replay). */
+  waitForVisibleLsn(lsn: number): Promise<void>;
   isolationFromSetting(value: string): IsolationLevel;
 
   catalogReader(session: Session, txn: Transaction | null): CatalogReader;
@@ -71,5 +74,9 @@ export interface SessionHost {
   ): EncodedRow[];
 
   transactionEnded(session: Session, txn: Transaction, committed: boolean): void;
+  /** A statement finished (metrics). */
+  observeStatement(kind: StatementMetricKind, seconds: number, ok: boolean): void;
+  /** A writing transaction's COMMIT was acknowledged after `seconds` (metrics). */
+  observeCommit(seconds: number): void;
   sessionClosed(session: Session): void;
 }

@@ -35,7 +35,7 @@ export class Settings implements SessionSettings {
   ) {
     for (const spec of settingSpecs) this.values.set(spec.name.toLowerCase(), spec.defaultValue);
     for (const [name, value] of serverOverrides) this.values.set(name.toLowerCase(), value);
-    for (const [name, value] of startupOverrides) {
+    for (const [name, value] of expandStartupOptions(startupOverrides)) {
       const spec = specsByName.get(name.toLowerCase());
       if (spec === undefined || spec.readOnly) continue;
       this.values.set(spec.name.toLowerCase(), spec.normalize(value));
@@ -172,4 +172,27 @@ export class Settings implements SessionSettings {
       this.undo.splice(i, 1);
     }
   }
+}
+
+/**
+ * The startup packet's `options` parameter (libpq's PGOPTIONS), "-c name=value --name=value",
+ * as settings; its entries come before the packet's own named parameters, as in PostgreSQL.
+ */
+function expandStartupOptions(parameters: ReadonlyMap<string, string>): [string, string][] {
+  const out: [string, string][] = [];
+  const words = (parameters.get('options') ?? '').match(/(?:\\.|[^\s])+/g) ?? [];
+  for (let i = 0; i < words.length; i++) {
+    const word = unescapeOption(words[i] ?? '');
+    let assignment = '';
+    if (word === '-c') assignment = unescapeOption(words[++i] ?? '');
+    else if (word.startsWith('--') || word.startsWith('-c')) assignment = word.slice(2);
+    const equals = assignment.indexOf('=');
+    if (equals > 0) out.push([assignment.slice(0, equals).replace(/-/g, '_'), assignment.slice(equals + 1)]);
+  }
+  for (const entry of parameters) if (entry[0] !== 'options') out.push(entry);
+  return out;
+}
+
+function unescapeOption(word: string): string {
+  return word.replace(/\\(.)/g, '$1');
 }

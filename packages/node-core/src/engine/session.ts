@@ -5,11 +5,15 @@
  *   execute in batches -> encode rows -> commit or keep the transaction open.
  * The session owns its transaction block, settings, named statements and portals, and the
  * interrupt state that CancelRequest, statement_timeout and lock waits share.
+ * Between client messages it runs idle_in_transaction_session_timeout and idle_session_timeout
+ * (session-timeouts.ts); when one expires the session is terminated: its transaction rolls back
+ * at once, every later message fails with the FATAL error, and the listener registered with
+ * onTerminate (the wire layer's connection) is told to close the connection now.
  * Exports: Session, SessionOptions.
  */
 import { assert, KeelError, SqlState } from '@keel/errors';
 import type { Node } from '@pgsql/types';
-import type { Row, Value } from '../access/table-access.js';
+import type { Row, TableAccess, Value } from '../access/table-access.js';
 import type { Oid } from '../catalog/objects.js';
 import type { ExecutionContext, PlanningContext } from '../sql/context.js';
 import { type ParsedStatement, parseSql } from '../sql/parse/parser.js';
@@ -24,10 +28,11 @@ import type {
 import { describeColumns } from './result-encoding.js';
 import type { SessionHost } from './session-host.js';
 import { Settings } from './session-settings.js';
+import { IdleTimeouts } from './session-timeouts.js';
 import { durationMs } from './setting-specs.js';
 import type { ResultColumn, StatementExecution } from './statement-execution.js';
-import { classifyStatement, forbiddenInBlock, nodeType } from './statement-kind.js';
-import { TransactionBlock } from './transaction-block.js';
+import { classifyStatement, forbiddenInBlock, nodeType, statementMetricKind } from './statement-kind.js';
+import { readOnlyViolation, TransactionBlock } from './transaction-block.js';
 import { runTransactionStatement } from './transaction-statement.js';
 
 export interface SessionOptions {
@@ -75,6 +80,16 @@ export class Session implements BackendSession {
   private extendedErrorPending = false;
   private notificationListener: (() => void) | null = null;
   private readonly notifications: { processId: number; channel: string; payload: string }[] = [];
+  private readonly idleTimeouts = new IdleTimeouts((error) => this.terminate(error));
+  /** Set once the session was terminated (idle timeouts): every later message fails with it. */
+  private terminated: KeelError | null = null;
+  private terminateListener: ((error: KeelError) => void) | null = null;
+  /** A SERIALIZABLE READ ONLY DEFERRABLE statement waits for a safe snapshot (pg_stat_activity). */
+  waitingForSafeSnapshot = false;
+  /** A commit waits for the synchronous replication quorum (pg_stat_activity: IPC/SyncRep). */
+  waitingForSyncRep = false;
+  /** pg_stat_activity.backend_start. */
+  readonly startedAt = new Date();
   /** What pg_stat_activity shows. */
   activity: {
     state: 'idle' | 'active' | 'idle in transaction' | 'idle in transaction (aborted)';
@@ -123,6 +138,7 @@ export class Session implements BackendSession {
   // ---- simple query protocol ------------------------------------------------------------
 
   async simpleQuery(sql: string, sink: ResultSink): Promise<void> {
+    this.enterMessage();
     this.beginActivity(sql);
     try {
       const statements = this.parseOrFail(sql);
@@ -135,18 +151,20 @@ export class Session implements BackendSession {
         const portal = this.makePortal(entry, [], []);
         await this.runPortal(portal, 0, sink, { describe: true, multiStatement: statements.length > 1 });
       }
-      await this.block.finishImplicit(this.synchronousCommit());
+      await this.commitImplicit();
     } catch (error) {
       this.block.fail();
       throw error;
     } finally {
       this.endActivity();
+      this.leaveMessage();
     }
   }
 
   // ---- extended query protocol ----------------------------------------------------------
 
   parse(statementName: string, sql: string, paramTypeOids: Oid[]): StatementDescription {
+    this.enterMessage();
     try {
       if (statementName !== '' && this.statements.has(statementName)) {
         throw new KeelError(
@@ -167,6 +185,8 @@ export class Session implements BackendSession {
     } catch (error) {
       this.failExtended();
       throw error;
+    } finally {
+      this.leaveMessage();
     }
   }
 
@@ -177,6 +197,7 @@ export class Session implements BackendSession {
     paramFormats: number[],
     resultFormats: number[],
   ): void {
+    this.enterMessage();
     try {
       let entry = this.statements.get(statementName);
       if (entry === undefined) {
@@ -209,6 +230,8 @@ export class Session implements BackendSession {
     } catch (error) {
       this.failExtended();
       throw error;
+    } finally {
+      this.leaveMessage();
     }
   }
 
@@ -234,6 +257,7 @@ export class Session implements BackendSession {
   }
 
   async execute(portalName: string, maxRows: number, sink: ResultSink): Promise<'complete' | 'suspended'> {
+    this.enterMessage();
     const portal = this.portals.get(portalName);
     try {
       if (portal === undefined)
@@ -247,6 +271,7 @@ export class Session implements BackendSession {
       throw error;
     } finally {
       this.endActivity();
+      this.leaveMessage();
     }
   }
 
@@ -259,17 +284,20 @@ export class Session implements BackendSession {
   }
 
   async sync(): Promise<void> {
+    this.enterMessage();
     const hadError = this.extendedErrorPending;
     this.extendedErrorPending = false;
-    if (hadError) {
-      if (this.block.state === 'implicit') this.block.fail();
-      return;
-    }
     try {
-      await this.block.finishImplicit(this.synchronousCommit());
+      if (hadError) {
+        if (this.block.state === 'implicit') this.block.fail();
+        return;
+      }
+      await this.commitImplicit();
     } catch (error) {
       this.block.fail();
       throw error;
+    } finally {
+      this.leaveMessage();
     }
   }
 
@@ -301,15 +329,36 @@ export class Session implements BackendSession {
     this.raiseInterrupt(CANCELED_BY_USER());
   }
 
+  /**
+   * Registers who closes the connection when the engine ends the session by itself (idle
+   * timeouts): the listener gets the FATAL error to send before closing.
+   */
+  onTerminate(listener: (error: KeelError) => void): void {
+    this.terminateListener = listener;
+  }
+
   /** pg_terminate_backend and shutdown: the running statement fails with this error. */
   raiseInterrupt(error: KeelError): void {
     if (this.activity.state !== 'active') return;
     this.interrupt = error;
     const txn = this.block.txn;
-    if (txn !== null) this.host.locks.cancelWait(txn, error);
+    if (txn !== null) {
+      this.host.locks.cancelWait(txn, error);
+      this.host.txns.interruptSafeSnapshotWait(txn);
+    }
+  }
+
+  /** Ends the session from the engine's side: rollback now, then the connection must close. */
+  terminate(error: KeelError): void {
+    if (this.terminated !== null) return;
+    this.terminated = error;
+    this.idleTimeouts.disarm();
+    this.block.close();
+    this.terminateListener?.(error);
   }
 
   async close(): Promise<void> {
+    this.idleTimeouts.disarm();
     this.portals.clear();
     this.statements.clear();
     this.block.close();
@@ -460,6 +509,24 @@ export class Session implements BackendSession {
     sink: ResultSink,
     options: { describe: boolean; multiStatement: boolean },
   ): Promise<'complete' | 'suspended'> {
+    const started = performance.now();
+    const kind = portal.entry.statement === null ? 'utility' : statementMetricKind(portal.entry.statement.node);
+    try {
+      const outcome = await this.runPortalTimed(portal, maxRows, sink, options);
+      if (outcome === 'complete') this.host.observeStatement(kind, (performance.now() - started) / 1000, true);
+      return outcome;
+    } catch (error) {
+      this.host.observeStatement(kind, (performance.now() - started) / 1000, false);
+      throw error;
+    }
+  }
+
+  private async runPortalTimed(
+    portal: Portal,
+    maxRows: number,
+    sink: ResultSink,
+    options: { describe: boolean; multiStatement: boolean },
+  ): Promise<'complete' | 'suspended'> {
     const { entry } = portal;
     if (entry.kind === 'empty' || entry.statement === null) {
       sink.emptyQuery();
@@ -491,7 +558,19 @@ export class Session implements BackendSession {
     const { entry, txn } = portal;
     assert(entry.statement !== null, 'executing an empty statement');
     this.armStatementTimeout();
-    const context = this.executionContext(txn, portal.params, sink);
+    if (entry.kind === 'query' && needsSafeSnapshot(txn)) {
+      this.waitingForSafeSnapshot = true;
+      try {
+        await this.host.txns.awaitSafeSnapshot(txn, () => this.takeInterrupt());
+      } finally {
+        this.waitingForSafeSnapshot = false;
+      }
+    }
+    if (entry.kind === 'query' && txn.options.readOnly && !planIsReadOnly(entry.plan)) {
+      throw readOnlyViolation(entry.statement.node);
+    }
+    if (entry.kind === 'query') await this.waitForReadAfterLsn();
+    const context = this.executionContext(txn, portal.params, sink, entry.kind === 'query');
     if (entry.kind === 'utility') {
       return this.host.runUtility(entry.statement, this, txn, context, sink);
     }
@@ -519,6 +598,27 @@ export class Session implements BackendSession {
     return 'complete';
   }
 
+  /**
+   * keel.read_after_lsn = 'X/Y' (an LSN the client got from the primary, e.g. pg_current_wal_lsn()
+   * after its commit): a query waits until this node shows every commit up to it, so a replica
+   * reads the client's own writes. Cancel and statement_timeout end the wait.
+   */
+  private async waitForReadAfterLsn(): Promise<void> {
+    const raw = this.settings.get('keel.read_after_lsn');
+    if (raw === undefined || raw.trim() === '' || raw.trim() === '0') return;
+    const lsn = parseLsn(raw);
+    const wait = this.host.waitForVisibleLsn(lsn);
+    for (;;) {
+      const interrupt = this.takeInterrupt();
+      if (interrupt !== null) throw interrupt;
+      const done = await Promise.race([
+        wait.then(() => true),
+        new Promise<false>((resolve) => setTimeout(() => resolve(false), 20)),
+      ]);
+      if (done) return;
+    }
+  }
+
   /** The statement is over: later statements of the transaction see what it wrote. */
   private finishStatement(txn: Transaction): void {
     this.disarmStatementTimeout();
@@ -535,12 +635,32 @@ export class Session implements BackendSession {
     return this.host.txns.advanceSnapshot(txn.transactionSnapshot, txn);
   }
 
-  private executionContext(txn: Transaction, params: Value[], sink: ResultSink): ExecutionContext {
-    const snapshot = this.statementSnapshot(txn);
+  private executionContext(
+    txn: Transaction,
+    params: Value[],
+    sink: ResultSink,
+    query = false,
+  ): ExecutionContext {
     const statementTimestamp = this.host.nowMicros();
+    // When the snapshot is taken, as in PostgreSQL: a query under REPEATABLE READ or SERIALIZABLE
+    // takes the transaction snapshot now, before its table locks; under READ COMMITTED the
+    // statement snapshot comes after them, when the statement first reads (so it sees what a
+    // lock holder it waited for committed), but the query still counts as the first snapshot for
+    // SET TRANSACTION. Utility statements take one only if they touch a table (SET, SHOW and
+    // LOCK take none).
+    let access: TableAccess | null = null;
+    if (query && txn.usesTransactionSnapshot)
+      access = this.host.tableAccess(this, txn, this.statementSnapshot(txn));
+    else if (query) txn.firstSnapshotTaken = true;
+    const tableAccess = (): TableAccess => {
+      access ??= this.host.tableAccess(this, txn, this.statementSnapshot(txn));
+      return access;
+    };
     return {
       ...this.planningContext(txn),
-      access: this.host.tableAccess(this, txn, snapshot),
+      get access() {
+        return tableAccess();
+      },
       sequences: this.host.sequenceAccess(this, txn),
       params,
       statementTimestamp,
@@ -582,8 +702,34 @@ export class Session implements BackendSession {
     };
   }
 
+  /** Ends an implicit transaction with a commit, timing it for the commit latency metric. */
+  private async commitImplicit(): Promise<void> {
+    const writing = (this.block.txn?.committableXids.length ?? 0) > 0;
+    const started = performance.now();
+    await this.block.finishImplicit(this.synchronousCommit());
+    if (writing) this.host.observeCommit((performance.now() - started) / 1000);
+  }
+
   private synchronousCommit(): boolean {
     return this.settings.value('synchronous_commit') !== 'off';
+  }
+
+  /** Every client message starts here: idle timeouts stop; a terminated session refuses. */
+  private enterMessage(): void {
+    this.idleTimeouts.disarm();
+    if (this.terminated !== null) throw this.terminated;
+  }
+
+  /** The session waits for its client again. */
+  private leaveMessage(): void {
+    if (this.terminated === null) this.idleTimeouts.arm(this.block.state, this.settings);
+  }
+
+  /** The pending interrupt, cleared (for waits that report it themselves). */
+  private takeInterrupt(): KeelError | null {
+    const interrupt = this.interrupt;
+    this.interrupt = null;
+    return interrupt;
   }
 
   private beginActivity(query: string): void {
@@ -605,6 +751,37 @@ export class Session implements BackendSession {
       since: new Date(),
     };
   }
+}
+
+/** PostgreSQL's pg_lsn text ('16/B374D848'), or a plain byte position. */
+function parseLsn(text: string): number {
+  const match = /^\s*([0-9A-Fa-f]{1,8})\/([0-9A-Fa-f]{1,8})\s*$/.exec(text);
+  const lsn =
+    match === null
+      ? Number(text.trim())
+      : Number.parseInt(match[1] ?? '0', 16) * 2 ** 32 + Number.parseInt(match[2] ?? '0', 16);
+  if (!Number.isSafeInteger(lsn) || lsn < 0) {
+    throw new KeelError(
+      SqlState.InvalidParameterValue,
+      `invalid value for parameter "keel.read_after_lsn": "${text}"`,
+    );
+  }
+  return lsn;
+}
+
+/** Whether a prepared query only reads (the SQL layer's verdict). */
+function planIsReadOnly(plan: unknown): boolean {
+  return typeof plan === 'object' && plan !== null && 'readOnly' in plan && plan.readOnly === true;
+}
+
+/** SERIALIZABLE READ ONLY DEFERRABLE before its snapshot: the first query waits for a safe one. */
+function needsSafeSnapshot(txn: Transaction): boolean {
+  return (
+    txn.isolation === 'serializable' &&
+    txn.options.readOnly &&
+    txn.options.deferrable &&
+    !txn.firstSnapshotTaken
+  );
 }
 
 /** A sink for internal statements, which never talk to the client. */

@@ -134,7 +134,7 @@ function integerSetting(name: string, min: number, max: number): (value: string)
 
 function dateStyle(value: string): string {
   let output = 'ISO';
-  let order = 'MDY';
+  let order: string | null = null;
   for (const part of value.split(',').map((p) => p.trim().toLowerCase())) {
     if (part === 'iso') output = 'ISO';
     else if (part === 'sql') output = 'SQL';
@@ -143,9 +143,10 @@ function dateStyle(value: string): string {
     else if (part === 'mdy' || part === 'us' || part === 'noneuropean') order = 'MDY';
     else if (part === 'dmy' || part === 'euro' || part === 'european') order = 'DMY';
     else if (part === 'ymd') order = 'YMD';
-    else throw badValue('DateStyle', value);
+    else if (part !== 'default') throw badValue('DateStyle', value);
   }
-  return `${output}, ${order}`;
+  // As PostgreSQL's check_datestyle: German implies DMY unless an order is given.
+  return `${output}, ${order ?? (output === 'German' ? 'DMY' : 'MDY')}`;
 }
 
 function timeZone(value: string): string {
@@ -298,5 +299,23 @@ export const settingSpecs: readonly SettingSpec[] = [
     oneOf('session_replication_role', ['origin', 'replica', 'local']),
   ),
   spec('escape_string_warning', 'on', booleanSetting('escape_string_warning')),
+  // Read by drivers, ORMs and monitoring tools; Keel reports PostgreSQL's defaults.
+  spec('password_encryption', 'scram-sha-256', oneOf('password_encryption', ['scram-sha-256', 'md5'])),
+  spec('shared_buffers', '128MB', anyText, { readOnly: true }),
+  spec('effective_cache_size', '4GB', memorySetting('effective_cache_size')),
+  spec('max_parallel_workers_per_gather', '0', integerSetting('max_parallel_workers_per_gather', 0, 1024)),
+  spec('wal_level', 'replica', anyText, { readOnly: true }),
+  spec('ssl', 'off', anyText, { readOnly: true }),
+  spec('log_min_duration_statement', '-1', anyText),
+  spec('log_statement', 'none', oneOf('log_statement', ['none', 'ddl', 'mod', 'all'])),
+  spec('track_activities', 'on', booleanSetting('track_activities')),
+  spec(
+    'plan_cache_mode',
+    'auto',
+    oneOf('plan_cache_mode', ['auto', 'force_generic_plan', 'force_custom_plan']),
+  ),
+  spec('geqo', 'on', booleanSetting('geqo')),
+  spec('constraint_exclusion', 'partition', oneOf('constraint_exclusion', ['partition', 'on', 'off'])),
+  spec('default_toast_compression', 'pglz', oneOf('default_toast_compression', ['pglz', 'lz4'])),
   spec('array_nulls', 'on', booleanSetting('array_nulls')),
 ];

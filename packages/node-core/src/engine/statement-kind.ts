@@ -47,3 +47,24 @@ export function forbiddenInBlock(node: Node): boolean {
   }
   return noTransactionBlock.has(type);
 }
+
+/** The statement kinds the query latency metric distinguishes (a small, fixed set). */
+export type StatementMetricKind = 'select' | 'insert' | 'update' | 'delete' | 'merge' | 'copy' | 'ddl' | 'transaction' | 'utility';
+
+const metricKinds: Record<string, StatementMetricKind> = {
+  SelectStmt: 'select',
+  InsertStmt: 'insert',
+  UpdateStmt: 'update',
+  DeleteStmt: 'delete',
+  MergeStmt: 'merge',
+  CopyStmt: 'copy',
+  TransactionStmt: 'transaction',
+  ExplainStmt: 'select',
+};
+
+const ddlNodes = /^(Create|Alter|Drop|Rename|Comment|Truncate|Index|View|Grant)/;
+
+export function statementMetricKind(node: Node): StatementMetricKind {
+  const type = nodeType(node);
+  return metricKinds[type] ?? (ddlNodes.test(type) ? 'ddl' : 'utility');
+}

@@ -33,7 +33,10 @@ export async function runTransactionStatement(
       return stmt.kind === 'TRANS_STMT_BEGIN' ? 'BEGIN' : 'START TRANSACTION';
     }
     case 'TRANS_STMT_COMMIT': {
+      const writing = (block.txn?.committableXids.length ?? 0) > 0;
+      const started = performance.now();
       const outcome = await block.commit(session.settings.value('synchronous_commit') !== 'off');
+      if (writing && outcome === 'COMMIT') session.host.observeCommit((performance.now() - started) / 1000);
       if (outcome === 'none') {
         sink.notice({
           severity: 'WARNING',

@@ -9,7 +9,7 @@
 import type { Row, Value } from '../access/table-access.js';
 import type { ColumnStats, TableRelation, TableStats } from '../catalog/objects.js';
 import type { ExecutionContext } from './context.js';
-import { comparatorFor, hashKeyOf } from './plan/registry/registry.js';
+import { comparatorFor, hashKey } from './types/compare.js';
 import { defaultTypeSettings } from './types/settings.js';
 import { formatText } from './types/text-io.js';
 import type { Value as TypedValue } from './types/value.js';
@@ -17,6 +17,12 @@ import type { Value as TypedValue } from './types/value.js';
 const SAMPLE_ROWS = 30_000;
 const MCV_ENTRIES = 100;
 const HISTOGRAM_BOUNDS = 101;
+/**
+ * The statistics live in the table's catalog row (JSON, catalog/catalog-codec.ts), which must fit
+ * a page (no TOAST): the row may take this many bytes, and the widest columns' MCV and histogram
+ * lists are thinned until the table's JSON with its statistics fits.
+ */
+const CATALOG_ROW_BUDGET = 7600;
 
 export async function analyzeTable(table: TableRelation, ctx: ExecutionContext): Promise<TableStats> {
   const sample: { position: number; row: Row }[] = [];
@@ -52,7 +58,7 @@ export async function analyzeTable(table: TableRelation, ctx: ExecutionContext):
   return {
     rowCount: seen,
     pageCount: ctx.access.estimateSize(table).pages,
-    columns,
+    columns: fitStatsBudget(columns, CATALOG_ROW_BUDGET - jsonBytes({ ...table, stats: null }) - 200),
     analyzedAt: new Date().toISOString(),
   };
 }
@@ -63,7 +69,7 @@ function columnStats(attnum: number, typeOid: number, values: Value[], totalRows
   const nullFraction = values.length === 0 ? 0 : (values.length - nonNull.length) / values.length;
   const counts = new Map<unknown, { value: Value; count: number }>();
   for (const value of nonNull) {
-    const key = hashKeyOf(value);
+    const key = hashKey(typeOid, value as TypedValue);
     const entry = counts.get(key);
     if (entry === undefined) counts.set(key, { value, count: 1 });
     else entry.count++;
@@ -85,11 +91,12 @@ function columnStats(attnum: number, typeOid: number, values: Value[], totalRows
     .filter((e) => e.count > 1 && e.count > average * 1.25)
     .sort((a, b) => b.count - a.count)
     .slice(0, MCV_ENTRIES);
-  const commonKeys = new Set(common.map((e) => hashKeyOf(e.value)));
+  const commonKeys = new Set(common.map((e) => hashKey(typeOid, e.value as TypedValue)));
   const compare = safeComparator(typeOid);
-  const rest = nonNull.filter((v) => !commonKeys.has(hashKeyOf(v))).sort(compare);
+  const rest = nonNull.filter((v) => !commonKeys.has(hashKey(typeOid, v as TypedValue))).sort(compare);
   const histogram: string[] = [];
-  if (rest.length >= 2) {
+  // As PostgreSQL: a histogram needs at least two distinct values outside the MCV list.
+  if (rest.length >= 2 && compare(rest[0] ?? null, rest[rest.length - 1] ?? null) !== 0) {
     const bounds = Math.min(HISTOGRAM_BOUNDS, rest.length);
     for (let i = 0; i < bounds; i++) {
       const value = rest[Math.round((i * (rest.length - 1)) / (bounds - 1))];
@@ -103,16 +110,39 @@ function columnStats(attnum: number, typeOid: number, values: Value[], totalRows
     averageWidth: averageWidth(nonNull),
     mostCommon: common.map((e) => ({
       value: text(e.value),
-      frequency: e.count / Math.max(1, values.length),
+      frequency: Number((e.count / Math.max(1, values.length)).toPrecision(4)),
     })),
     histogram,
-    correlation: correlation(nonNull, compare),
+    correlation: Number(correlation(nonNull, compare).toPrecision(4)),
   };
+}
+
+function jsonBytes(value: unknown): number {
+  return Buffer.byteLength(JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v)));
+}
+
+function listBytes(column: ColumnStats): number {
+  return jsonBytes(column.histogram) + jsonBytes(column.mostCommon);
+}
+
+/** Halves the longest histogram and MCV lists until the statistics' JSON fits `budget` bytes. */
+function fitStatsBudget(columns: ColumnStats[], budget: number): ColumnStats[] {
+  const out = columns.map((c) => ({ ...c }));
+  for (let round = 0; round < 64; round++) {
+    if (jsonBytes(out) <= budget) return out;
+    const widest = out.reduce((a, b) => (listBytes(b) > listBytes(a) ? b : a));
+    if (widest.histogram.length > 2)
+      widest.histogram = widest.histogram.filter((_v, i, all) => i % 2 === 0 || i === all.length - 1);
+    else if (widest.mostCommon.length > 0)
+      widest.mostCommon = widest.mostCommon.slice(0, widest.mostCommon.length >> 1);
+    else widest.histogram = [];
+  }
+  return out.map((c) => ({ ...c, histogram: [], mostCommon: [] }));
 }
 
 function safeComparator(typeOid: number): (a: Value, b: Value) => number {
   const compare = comparatorFor(typeOid);
-  return (a, b) => compare(a, b);
+  return (a, b) => compare(a as TypedValue, b as TypedValue);
 }
 
 function averageWidth(values: Value[]): number {

@@ -8,7 +8,13 @@
  */
 
 import type { Row, TableAccess, Value } from '../access/table-access.js';
-import type { IndexRelation, Namespace, Oid, Relation, TableRelation } from '../catalog/objects.js';
+import type { Constraint, IndexRelation, Namespace, Oid, Relation, TableRelation } from '../catalog/objects.js';
+
+/** A foreign key of `table` (the referencing side) and the constraint itself. */
+export interface ReferencingForeignKey {
+  table: TableRelation;
+  constraint: Extract<Constraint, { kind: 'foreign' }>;
+}
 
 /** A system view computed from the catalog (pg_class, information_schema.columns, ...). */
 export interface VirtualTable {
@@ -32,9 +38,19 @@ export interface CatalogReader {
   namespace(oid: Oid): Namespace | null;
   namespaceByName(name: string): Namespace | null;
   indexesOf(table: TableRelation): IndexRelation[];
+  /**
+   * The FOREIGN KEY constraints of other tables (or this one) that reference `table`, for the
+   * referenced side's ON DELETE / ON UPDATE actions and checks.
+   */
+  referencingForeignKeys(table: TableRelation): ReferencingForeignKey[];
   /** Name lookups for regclass/regtype/regproc input and output. */
   regclassIn(name: string): Oid | null;
   regclassOut(oid: Oid): string;
+  /**
+   * Catalog functions (pg_get_indexdef, obj_description, has_table_privilege, ...) with their
+   * evaluated, non-null arguments; see exec/catalog-calls.ts for the list and signatures.
+   */
+  callCatalogFunction(name: string, args: readonly Value[]): Value;
 }
 
 /** Sequence operations; nextval is not transactional, as in PostgreSQL. */
@@ -82,6 +98,8 @@ export interface ExecutionContext extends PlanningContext {
   /** Statement and transaction start times (microseconds since 2000-01-01 UTC) for now() etc. */
   statementTimestamp: bigint;
   transactionTimestamp: bigint;
+  /** The current time for clock_timestamp(); statement_timestamp() when the engine gives none. */
+  clockTimestamp?(): bigint;
   /** Throws 57014 when the statement was cancelled or timed out; call at least once per batch. */
   checkInterrupts(): void;
   /** Lets other sessions run (and cancel requests arrive); await it every few batches of a long loop. */

@@ -10,10 +10,11 @@ import type { Oid } from '../catalog/objects.js';
 import type { ExecutionContext, LockRequest, PlanningContext } from './context.js';
 import { buildOperator } from './exec/build-operator.js';
 import { ModifyOp } from './exec/operators/modify.js';
-import { createRuntime, type Operator } from './exec/runtime.js';
+import { drain } from './exec/operators/drain.js';
+import { createRuntime, type Operator, type Runtime } from './exec/runtime.js';
 import type { ParsedStatement } from './parse/parser.js';
 import { explainJson, explainText } from './plan/explain/explain-text.js';
-import type { PlanNode } from './plan/ir/logical.js';
+import type { Actuals, CteDef, PlanNode } from './plan/ir/logical.js';
 import { planStatement, type StatementKind } from './plan/prepare.js';
 import { TypeOid } from './plan/registry/registry.js';
 
@@ -50,7 +51,9 @@ export function prepareQuery(
   ctx: PlanningContext,
   paramTypeOids: Oid[],
 ): PreparedQuery {
+  const started = performance.now();
   const planned = planStatement(statement.node, statement.text, ctx, paramTypeOids);
+  const planningMs = performance.now() - started;
   const columns: ResultColumn[] | null =
     planned.explain !== null
       ? [
@@ -75,13 +78,22 @@ export function prepareQuery(
     paramTypeOids: planned.paramTypes,
     columns,
     locks: planned.locks,
-    readOnly: inner === 'select' && !hasLockRows(planned.plan),
+    readOnly: inner === 'select' && !hasLockRows(planned.plan) && planned.modifyingCtes.length === 0,
     dependencies: planned.dependencies,
     execute: (ectx) =>
       planned.explain === null
-        ? run(planned.kind, planned.plan, ectx, false)
-        : explain(planned.plan, planned.explain, ectx),
+        ? run(planned.kind, planned.plan, planned.modifyingCtes, ectx, false)
+        : explain(
+            planned.plan,
+            planned.explain,
+            { columnNames: planned.columnNames, planningMs, modifyingCtes: planned.modifyingCtes },
+            ectx,
+          ),
   };
+}
+
+async function closeShared(rt: ReturnType<typeof createRuntime>): Promise<void> {
+  for (const op of rt.closeAtEnd.splice(0)) await op.close();
 }
 
 function hasLockRows(plan: PlanNode): boolean {
@@ -93,12 +105,25 @@ function findModify(op: Operator): ModifyOp | null {
   return op instanceof ModifyOp ? op : null;
 }
 
+/** Runs each data-modifying CTE to completion; the query then reads their RETURNING rows. */
+async function runModifyingCtes(ctes: CteDef[], rt: Runtime): Promise<void> {
+  for (const cte of ctes) {
+    const op = buildOperator(cte.plan, rt);
+    try {
+      rt.cteResults.set(cte.id, { rows: await drain(op), producer: null });
+    } finally {
+      await op.close();
+    }
+  }
+}
+
 function run(
   kind: StatementKind,
   plan: PlanNode,
+  modifyingCtes: CteDef[],
   ctx: ExecutionContext,
   analyze: boolean,
-): QueryExecution & { modify: () => ModifyOp | null } {
+): QueryExecution & { modify: () => ModifyOp | null; actuals: () => Map<PlanNode, Actuals> } {
   const rt = createRuntime(ctx, analyze);
   let root: Operator | null = null;
   let modify: ModifyOp | null = null;
@@ -111,13 +136,19 @@ function run(
     modify = findModify(root) ?? findModifyBelow(plan, root);
     return root;
   };
+  let ctesDone = modifyingCtes.length === 0;
   const fill = async (want: number) => {
+    if (!ctesDone) {
+      ctesDone = true;
+      await runModifyingCtes(modifyingCtes, rt);
+    }
     const op = open();
     while (!finished && (want === 0 || buffer.length < want)) {
       const batch = await op.next();
       if (batch === null) {
         finished = true;
         await op.close();
+        await closeShared(rt);
         break;
       }
       for (const r of batch) buffer.push(r);
@@ -144,9 +175,11 @@ function run(
       if (root !== null && !finished) {
         finished = true;
         await root.close();
+        await closeShared(rt);
       }
     },
     modify: () => modify,
+    actuals: () => rt.actuals,
   };
 }
 
@@ -160,6 +193,7 @@ function findModifyBelow(plan: PlanNode, root: Operator): ModifyOp | null {
 function explain(
   plan: PlanNode,
   options: { analyze: boolean; format: 'text' | 'json'; inner: StatementKind },
+  planned: { columnNames: Map<number, string>; planningMs: number; modifyingCtes: CteDef[] },
   ctx: ExecutionContext,
 ): QueryExecution {
   let lines: string[] | null = null;
@@ -170,11 +204,23 @@ function explain(
     },
     async fetch() {
       if (lines === null) {
-        if (options.analyze) await run(options.inner, plan, ctx, true).fetch(0);
-        lines =
-          options.format === 'json'
-            ? [explainJson(plan, options.analyze)]
-            : explainText(plan, options.analyze);
+        let actuals: Map<PlanNode, Actuals> | null = null;
+        let executionMs = 0;
+        if (options.analyze) {
+          const started = performance.now();
+          const execution = run(options.inner, plan, planned.modifyingCtes, ctx, true);
+          await execution.fetch(0);
+          executionMs = performance.now() - started;
+          actuals = execution.actuals();
+        }
+        const explainOptions = {
+          analyze: options.analyze,
+          actuals,
+          columnNames: planned.columnNames,
+          planningMs: planned.planningMs,
+          executionMs,
+        };
+        lines = options.format === 'json' ? [explainJson(plan, explainOptions)] : explainText(plan, explainOptions);
       }
       done = true;
       return lines.map((l) => [l]);

@@ -1,5 +1,6 @@
 import { KeelError } from '@keel/errors';
 import { afterEach, describe, expect, it } from 'vitest';
+import { RmgrId } from '../wal/wal-record.js';
 import { FaultDisk, SimulatedCrash } from './disk/fault-disk.js';
 import { ScriptedFaultPoints } from './disk/fault-points.js';
 import { NodeDisk } from './disk/node-disk.js';
@@ -134,6 +135,26 @@ describe('crash recovery', () => {
       expect(got.heap).toEqual(work.stateAfter(k).heap);
     });
   }
+
+  it('reports the highest xid it replayed, whichever record carried it', async () => {
+    const dir = tempDataDir();
+    dirs.push(dir);
+    let engine = await open(dir);
+    const heap = engine.heap(engine.createRelation('heap'));
+    heap.insert(Buffer.from('before the checkpoint'), { xmin: asXid(900), cid: 0 });
+    await engine.checkpoint();
+    heap.insert(Buffer.from('a'), { xmin: asXid(41), cid: 0 });
+    engine.wal.append({ rmgr: RmgrId.FirstUpperRmgr, info: 1, xid: asXid(57), payload: Buffer.from('x') });
+    heap.insert(Buffer.from('b'), { xmin: asXid(50), cid: 0 });
+    await engine.wal.flush();
+    drop(engine);
+    engine = await open(dir, { redoHandlers: new Map([[RmgrId.FirstUpperRmgr, () => {}]]) });
+    expect(engine.recovery.maxXid).toBe(57);
+    await engine.checkpoint();
+    drop(engine);
+    engine = await open(dir);
+    expect(engine.recovery.maxXid).toBe(0);
+  });
 
   it('ends recovery at a corrupt WAL tail, says so, and continues cleanly after it', async () => {
     const dir = tempDataDir();

@@ -12,7 +12,12 @@
  */
 import { KeelError, SqlState } from '@keel/errors';
 import { encodeCheckpoint } from '../wal/checkpoint-record.js';
-import { Checkpointer, type CheckpointHook, type CheckpointResult } from '../wal/checkpointer.js';
+import {
+  Checkpointer,
+  type CheckpointHook,
+  type CheckpointResult,
+  type RestartPoint,
+} from '../wal/checkpointer.js';
 import { type ControlData, readControlFile, writeControlFile } from '../wal/control-file.js';
 import { type RecoveryGate, type RecoveryResult, recoverWal } from '../wal/recovery.js';
 import { Wal, type WalStats } from '../wal/wal.js';
@@ -95,20 +100,25 @@ export class StorageEngine {
   private readonly checkpointer: Checkpointer;
   private readonly bgwriter: BackgroundWriter;
   private readonly disk: Disk;
+  private readonly faults: FaultPoints;
   private readonly dataDir: string;
   private readonly logger: Logger;
   private nextRelId: number;
+  /** Relation files present when the engine opened: the only candidates of dropOrphans. */
+  private readonly idsAtOpen: ReadonlySet<RelFileId>;
   private closed = false;
 
   private constructor(parts: Parts) {
     const { options } = parts;
     this.disk = options.disk;
+    this.faults = options.faults;
     this.dataDir = options.dataDir;
     this.logger = options.logger;
     this.files = parts.files;
     this.bufferPool = parts.pool;
     this.wal = parts.wal;
     this.nextRelId = parts.nextRelId;
+    this.idsAtOpen = new Set(parts.files.ids());
     this.recovery = parts.recovery;
     this.mtrCtx = { wal: parts.wal, pool: parts.pool, redoLsn: parts.control.redoLsn };
     this.mtrInstance = new MiniTransaction(this.mtrCtx);
@@ -226,10 +236,8 @@ export class StorageEngine {
       payload: encodeRelRecord(id, 0),
     });
     await this.wal.flush(lsn);
-    this.bufferPool.dropRelation(id);
-    this.files.remove(id);
-    this.heaps.delete(id);
-    this.btrees.delete(id);
+    if (this.faults.reached('relation-drop-before-unlink')) this.faults.crash('relation-drop-before-unlink');
+    this.forgetRelation(id);
   }
 
   /** Cuts a relation to `nblocks` pages (VACUUM's trailing empty pages); logged and flushed first. */
@@ -247,8 +255,44 @@ export class StorageEngine {
     this.heaps.get(id)?.fsm.truncate(nblocks);
   }
 
+  /** Every relation file, ascending. */
   relationIds(): RelFileId[] {
     return this.files.ids();
+  }
+
+  /**
+   * Removes the relation files no catalog entry references (`keep` lists every one that is):
+   * left by a crash between a DROP's commit and its drop record, or by a CREATE (or TRUNCATE,
+   * or rewrite) whose transaction never committed. Only files present when the engine opened
+   * are candidates, so a relation created since then by a running transaction is never
+   * touched; still, call it at startup, after the catalogs are loaded and before sessions
+   * start. The drops are WAL-logged and flushed (one flush for all) before any file goes, as
+   * dropRelation does. Stray free space map files are removed too. Returns the removed ids.
+   */
+  async dropOrphans(keep: ReadonlySet<RelFileId>): Promise<RelFileId[]> {
+    this.checkOpen();
+    const present = this.files.ids();
+    const missing = [...keep].filter((id) => !this.files.has(id));
+    if (missing.length > 0) {
+      this.logger.warn({ relations: missing }, 'catalog references relation files that do not exist');
+    }
+    const orphans = present.filter((id) => this.idsAtOpen.has(id) && !keep.has(id));
+    if (orphans.length > 0) {
+      let lsn = this.wal.insertLsn;
+      for (const id of orphans) {
+        lsn = this.wal.append({
+          rmgr: RmgrId.Storage,
+          info: StorageInfo.Drop,
+          xid: InvalidXid,
+          payload: encodeRelRecord(id, 0),
+        });
+      }
+      await this.wal.flush(lsn);
+      for (const id of orphans) this.forgetRelation(id);
+      this.logger.info({ relations: orphans }, 'removed orphaned relation files');
+    }
+    this.files.removeStrayHints();
+    return orphans;
   }
 
   heap(id: RelFileId): HeapFile {
@@ -281,6 +325,14 @@ export class StorageEngine {
   /** Runs a checkpoint now (SQL CHECKPOINT). */
   checkpoint(): Promise<CheckpointResult> {
     return this.checkpointer.checkpoint('requested');
+  }
+
+  /**
+   * Hot standby: checkpoints become restart points at the primary checkpoints `source` names
+   * (null: regular checkpoints again, after promotion). See RestartPoint in wal/checkpointer.ts.
+   */
+  setRestartPointSource(source: (() => RestartPoint | null) | null): void {
+    this.checkpointer.restartPoints = source;
   }
 
   /** Upper layers persist their own state here, before the checkpoint record is written. */
@@ -343,6 +395,13 @@ export class StorageEngine {
     this.bgwriter.stop();
     this.wal.abandon();
     this.files.closeAll();
+  }
+
+  private forgetRelation(id: RelFileId): void {
+    this.bufferPool.dropRelation(id);
+    this.files.remove(id);
+    this.heaps.delete(id);
+    this.btrees.delete(id);
   }
 
   private checkOpen(): void {

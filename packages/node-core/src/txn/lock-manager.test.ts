@@ -166,4 +166,69 @@ describe('LockManager', () => {
     await expect(exclusive).rejects.toMatchObject({ sqlstate: '57014' });
     expect(await settled(share)).toBe('resolved');
   });
+
+  it("waits use the waiting session's deadlock_timeout", async () => {
+    const { locks, timers } = setup();
+    const [a, b] = [owner(1), owner(2)];
+    locks.tryAcquire(a, 'relation:5:1', 'AccessExclusiveLock');
+    locks.tryAcquire(b, 'relation:5:2', 'AccessExclusiveLock');
+    const wa = locks.acquire(a, 'relation:5:2', 'AccessShareLock', { ...block, deadlockTimeoutMs: 50 });
+    const wb = locks.acquire(b, 'relation:5:1', 'RowExclusiveLock', { ...block, deadlockTimeoutMs: 70 });
+    expect([...timers.pending.values()].map((t) => t.ms).sort()).toEqual([50, 70]);
+    timers.fire(50);
+    // a's check finds the cycle and aborts the youngest (b), naming relations as PostgreSQL does.
+    const error = await wb.then(
+      () => null,
+      (e: unknown) => e as KeelError,
+    );
+    expect(error?.detail).toBe(
+      [
+        'Process 1001 waits for AccessShareLock on relation 2 of database 5; blocked by process 1002.',
+        'Process 1002 waits for RowExclusiveLock on relation 1 of database 5; blocked by process 1001.',
+      ].join('\n'),
+    );
+    locks.releaseAll(b);
+    expect(await settled(wa)).toBe('resolved');
+  });
+
+  it('reports waits, blockers and every lock (pg_stat_activity, pg_locks)', async () => {
+    const { locks } = setup();
+    const [a, b] = [owner(1), owner(2)];
+    locks.tryAcquire(a, 'tuple:7:65537', 'row update');
+    const wait = locks.acquire(b, 'tuple:7:65537', 'row share', block);
+    expect(locks.waitingFor(b)).toMatchObject({ tag: 'tuple:7:65537', mode: 'row share' });
+    expect(locks.waitingFor(a)).toBeNull();
+    expect(locks.blockersOf(b)).toEqual([a]);
+    expect(locks.allLocks().map((l) => [l.owner.id, l.mode, l.granted])).toEqual([
+      [1, 'row update', true],
+      [2, 'row share', false],
+    ]);
+    locks.releaseAll(a);
+    await wait;
+    locks.releaseAll(b);
+    expect(locks.size).toBe(0);
+  });
+
+  it('releases exactly the locks of rolled-back savepoint levels and merges released ones', () => {
+    const { locks } = setup();
+    let level = 0;
+    const a: LockOwner = { id: 1, pid: 1001, startOrder: 1, lockLevel: () => level };
+    const b = owner(2);
+    locks.tryAcquire(a, 'r', 'RowExclusiveLock');
+    level = 1;
+    locks.tryAcquire(a, 'r', 'AccessExclusiveLock');
+    locks.tryAcquire(a, 's', 'AccessExclusiveLock');
+    level = 2;
+    locks.tryAcquire(a, 't', 'AccessExclusiveLock');
+    // RELEASE of level 2: its lock now belongs to level 1.
+    locks.mergeLevel(a, 2);
+    level = 1;
+    // ROLLBACK TO level 1: everything taken at level 1 or deeper goes, level 0 stays.
+    locks.releaseLevel(a, 1);
+    expect(locks.holds(a, 'r', 'RowExclusiveLock')).toBe(true);
+    expect(locks.holds(a, 'r', 'AccessExclusiveLock')).toBe(false);
+    expect(locks.tryAcquire(b, 's', 'AccessExclusiveLock')).toBe(true);
+    expect(locks.tryAcquire(b, 't', 'AccessExclusiveLock')).toBe(true);
+    expect(locks.tryAcquire(b, 'r', 'AccessShareLock')).toBe(true);
+  });
 });

@@ -8,10 +8,16 @@
  * Granting rule (PostgreSQL's): a request is granted when it conflicts with no mode held by
  * another owner and with no earlier waiter, so a stream of share lockers cannot starve an
  * exclusive waiter. A waiter gives up after lock_timeout (55P03) and, once it has waited
- * deadlock_timeout, runs deadlock detection over the wait-for graph; the youngest transaction
- * of a cycle is aborted with 40P01 and a detail naming the cycle. The others proceed.
+ * deadlock_timeout (the waiting session's setting), runs deadlock detection over the wait-for
+ * graph; the youngest transaction of a cycle is aborted with 40P01 and a detail naming the
+ * cycle as PostgreSQL prints it. The others proceed.
+ *
+ * Holds remember the savepoint level that took them (LockOwner.lockLevel), so that ROLLBACK TO
+ * SAVEPOINT releases exactly the locks taken inside the rolled-back levels and RELEASE hands
+ * them to the parent level, as PostgreSQL's resource owners do.
  * Timers are injected, so tests drive time explicitly.
- * Exports: LockManager, LockOwner, LockTag, Timers, LockWaitOptions.
+ * Exports: LockManager, LockOwner, LockTag, Timers, LockWaitOptions, LockInfo, describeLockTag,
+ * modeLabel.
  */
 import { assert, KeelError, SqlState } from '@keel/errors';
 import { findDeadlockCycle, type WaitForEdge } from './deadlock-detector.js';
@@ -24,6 +30,8 @@ export interface LockOwner {
   readonly pid: number;
   /** Larger is younger; the deadlock victim is the youngest owner of a cycle. */
   readonly startOrder: number;
+  /** The savepoint depth new locks belong to (0 = top level); 0 when absent. */
+  lockLevel?(): number;
 }
 
 /** A lockable object: `relation:<db>:<oid>`, `transaction:<xid>`, `tuple:<oid>:<tid>`, ... */
@@ -41,6 +49,18 @@ export interface LockWaitOptions {
   lockTimeoutMs: number;
   /** How the object is named in error messages ("relation \"t\"", "transaction 1234"). */
   describe: string;
+  /** deadlock_timeout of the waiting session; the manager's default when absent. */
+  deadlockTimeoutMs?: number;
+}
+
+/** One held or awaited lock, for pg_locks. */
+export interface LockInfo {
+  owner: LockOwner;
+  tag: LockTag;
+  mode: LockMode;
+  granted: boolean;
+  /** When a waiter started waiting (epoch ms, from the injected clock), else null. */
+  waitStartMs: number | null;
 }
 
 interface Waiter {
@@ -48,13 +68,18 @@ interface Waiter {
   tag: LockTag;
   mode: LockMode;
   describe: string;
+  level: number;
+  waitStartMs: number;
   resolve: () => void;
   reject: (error: Error) => void;
   timers: unknown[];
 }
 
+/** Per owner and mode: the savepoint level of each hold (a lock taken twice has two entries). */
+type Holds = Map<LockMode, number[]>;
+
 interface LockState {
-  holders: Map<LockOwner, Map<LockMode, number>>;
+  holders: Map<LockOwner, Holds>;
   queue: Waiter[];
 }
 
@@ -67,15 +92,19 @@ export class LockManager {
     private readonly timers: Timers,
     private readonly deadlockTimeoutMs: () => number,
     shardCount = 16,
+    private readonly nowMs: () => number = () => 0,
   ) {
     this.shards = Array.from({ length: shardCount }, () => new Map());
   }
 
   /** Takes the lock if it can be granted now, without waiting. */
-  tryAcquire(owner: LockOwner, tag: LockTag, mode: LockMode): boolean {
+  tryAcquire(owner: LockOwner, tag: LockTag, mode: LockMode, level = levelOf(owner)): boolean {
     const state = this.stateOf(tag, true);
-    if (!this.grantable(state, owner, mode, state.queue.length)) return false;
-    this.grant(state, owner, tag, mode);
+    if (!this.grantable(state, owner, mode, state.queue.length)) {
+      this.dropIfUnused(tag, state);
+      return false;
+    }
+    this.grant(state, owner, tag, mode, level);
     return true;
   }
 
@@ -89,10 +118,21 @@ export class LockManager {
     }
     assert(!this.waiting.has(owner), 'a lock owner waits for two locks at once');
     return new Promise<void>((resolve, reject) => {
-      const waiter: Waiter = { owner, tag, mode, describe: options.describe, resolve, reject, timers: [] };
+      const waiter: Waiter = {
+        owner,
+        tag,
+        mode,
+        describe: options.describe,
+        level: levelOf(owner),
+        waitStartMs: this.nowMs(),
+        resolve,
+        reject,
+        timers: [],
+      };
       this.stateOf(tag, true).queue.push(waiter);
       this.waiting.set(owner, waiter);
-      waiter.timers.push(this.timers.setTimeout(() => this.checkDeadlock(waiter), this.deadlockTimeoutMs()));
+      const deadlockMs = options.deadlockTimeoutMs ?? this.deadlockTimeoutMs();
+      waiter.timers.push(this.timers.setTimeout(() => this.checkDeadlock(waiter), deadlockMs));
       if (options.lockTimeoutMs > 0) {
         waiter.timers.push(
           this.timers.setTimeout(
@@ -116,6 +156,43 @@ export class LockManager {
 
   isWaiting(owner: LockOwner): boolean {
     return this.waiting.has(owner);
+  }
+
+  /** What the owner waits for right now (pg_stat_activity's wait_event), or null. */
+  waitingFor(owner: LockOwner): { tag: LockTag; mode: LockMode; waitStartMs: number } | null {
+    const waiter = this.waiting.get(owner);
+    return waiter === undefined
+      ? null
+      : { tag: waiter.tag, mode: waiter.mode, waitStartMs: waiter.waitStartMs };
+  }
+
+  /** Owners the given owner waits for (PostgreSQL's pg_blocking_pids): holders and queued ahead. */
+  blockersOf(owner: LockOwner): LockOwner[] {
+    const out = new Set<LockOwner>();
+    for (const edge of this.waitForEdges()) if (edge.waiter === owner) out.add(edge.blocker);
+    return [...out];
+  }
+
+  /** Every held and awaited lock, for pg_locks. */
+  allLocks(): LockInfo[] {
+    const out: LockInfo[] = [];
+    for (const shard of this.shards) {
+      for (const [tag, state] of shard) {
+        for (const [owner, holds] of state.holders) {
+          for (const mode of holds.keys()) out.push({ owner, tag, mode, granted: true, waitStartMs: null });
+        }
+        for (const waiter of state.queue) {
+          out.push({
+            owner: waiter.owner,
+            tag,
+            mode: waiter.mode,
+            granted: false,
+            waitStartMs: waiter.waitStartMs,
+          });
+        }
+      }
+    }
+    return out;
   }
 
   holds(owner: LockOwner, tag: LockTag, mode?: LockMode): boolean {
@@ -142,19 +219,48 @@ export class LockManager {
     return [...state.holders].map(([owner, modes]) => ({ owner, modes: [...modes.keys()] }));
   }
 
-  /** Releases one hold of `mode` (locks taken twice must be released twice). */
+  /** Releases one hold of `mode` (locks taken twice must be released twice), the newest first. */
   release(owner: LockOwner, tag: LockTag, mode: LockMode): void {
     const state = this.stateOf(tag, false);
-    const modes = state?.holders.get(owner);
-    const count = modes?.get(mode);
-    if (state === undefined || modes === undefined || count === undefined) return;
-    if (count > 1) modes.set(mode, count - 1);
-    else modes.delete(mode);
-    if (modes.size === 0) {
+    const holds = state?.holders.get(owner);
+    const levels = holds?.get(mode);
+    if (state === undefined || holds === undefined || levels === undefined) return;
+    levels.pop();
+    if (levels.length === 0) holds.delete(mode);
+    if (holds.size === 0) {
       state.holders.delete(owner);
       this.heldBy.get(owner)?.delete(tag);
     }
     this.wake(tag, state);
+  }
+
+  /** ROLLBACK TO SAVEPOINT: every hold taken at savepoint depth `level` or deeper goes. */
+  releaseLevel(owner: LockOwner, level: number): void {
+    for (const tag of [...(this.heldBy.get(owner) ?? [])]) {
+      const state = this.stateOf(tag, false);
+      const holds = state?.holders.get(owner);
+      if (state === undefined || holds === undefined) continue;
+      for (const [mode, levels] of holds) {
+        const kept = levels.filter((l) => l < level);
+        if (kept.length === 0) holds.delete(mode);
+        else holds.set(mode, kept);
+      }
+      if (holds.size === 0) {
+        state.holders.delete(owner);
+        this.heldBy.get(owner)?.delete(tag);
+      }
+      this.wake(tag, state);
+    }
+  }
+
+  /** RELEASE SAVEPOINT: holds of depth `level` and deeper now belong to depth `level - 1`. */
+  mergeLevel(owner: LockOwner, level: number): void {
+    for (const tag of this.heldBy.get(owner) ?? []) {
+      const holds = this.stateOf(tag, false)?.holders.get(owner);
+      for (const levels of holds?.values() ?? []) {
+        for (let i = 0; i < levels.length; i++) if ((levels[i] ?? 0) >= level) levels[i] = level - 1;
+      }
+    }
   }
 
   /** Transaction end: every lock of the owner goes, and waiters that can now run are granted. */
@@ -197,6 +303,10 @@ export class LockManager {
     return state;
   }
 
+  private dropIfUnused(tag: LockTag, state: LockState): void {
+    if (state.holders.size === 0 && state.queue.length === 0) this.shardOf(tag).delete(tag);
+  }
+
   /** Conflicts with another owner's held mode, or with a waiter ahead of position `queuePosition`. */
   private grantable(state: LockState, owner: LockOwner, mode: LockMode, queuePosition: number): boolean {
     for (const [holder, modes] of state.holders) {
@@ -212,13 +322,15 @@ export class LockManager {
     return true;
   }
 
-  private grant(state: LockState, owner: LockOwner, tag: LockTag, mode: LockMode): void {
-    let modes = state.holders.get(owner);
-    if (modes === undefined) {
-      modes = new Map();
-      state.holders.set(owner, modes);
+  private grant(state: LockState, owner: LockOwner, tag: LockTag, mode: LockMode, level: number): void {
+    let holds = state.holders.get(owner);
+    if (holds === undefined) {
+      holds = new Map();
+      state.holders.set(owner, holds);
     }
-    modes.set(mode, (modes.get(mode) ?? 0) + 1);
+    const levels = holds.get(mode);
+    if (levels === undefined) holds.set(mode, [level]);
+    else levels.push(level);
     let tags = this.heldBy.get(owner);
     if (tags === undefined) {
       tags = new Set();
@@ -234,7 +346,7 @@ export class LockManager {
       if (this.grantable(state, waiter.owner, waiter.mode, i)) {
         state.queue.splice(i, 1);
         this.finishWait(waiter);
-        this.grant(state, waiter.owner, tag, waiter.mode);
+        this.grant(state, waiter.owner, tag, waiter.mode, waiter.level);
         waiter.resolve();
       } else {
         i++;
@@ -269,10 +381,11 @@ export class LockManager {
     );
     const victimWait = this.waiting.get(victim.waiter);
     if (victimWait === undefined) return;
+    // PostgreSQL lists the cycle starting with the process that detected it.
     const detail = cycle
       .map(
         (edge) =>
-          `Process ${edge.waiter.pid} waits for ${edge.mode} on ${edge.describe}; blocked by process ${edge.blocker.pid}.`,
+          `Process ${edge.waiter.pid} waits for ${modeLabel(edge.mode)} on ${edge.describe}; blocked by process ${edge.blocker.pid}.`,
       )
       .join('\n');
     this.failWait(
@@ -292,7 +405,12 @@ export class LockManager {
       for (const [holder, modes] of state.holders) {
         if (holder === waiter.owner) continue;
         if ([...modes.keys()].some((held) => conflicts(held, waiter.mode))) {
-          edges.push({ waiter: waiter.owner, blocker: holder, mode: waiter.mode, describe: waiter.describe });
+          edges.push({
+            waiter: waiter.owner,
+            blocker: holder,
+            mode: waiter.mode,
+            describe: describeLockTag(waiter.tag, waiter.describe),
+          });
         }
       }
       for (const ahead of state.queue) {
@@ -302,11 +420,46 @@ export class LockManager {
             waiter: waiter.owner,
             blocker: ahead.owner,
             mode: waiter.mode,
-            describe: waiter.describe,
+            describe: describeLockTag(waiter.tag, waiter.describe),
           });
         }
       }
     }
     return edges;
+  }
+}
+
+function levelOf(owner: LockOwner): number {
+  return owner.lockLevel?.() ?? 0;
+}
+
+/**
+ * A lock tag as PostgreSQL's deadlock report names the object: "transaction 1234",
+ * "relation 16384 of database 5", "tuple (0,3) of relation 16384". Unknown tags keep `fallback`.
+ */
+export function describeLockTag(tag: LockTag, fallback: string): string {
+  const parts = tag.split(':');
+  if (parts[0] === 'transaction' && parts.length === 2) return `transaction ${parts[1]}`;
+  if (parts[0] === 'relation' && parts.length === 3) return `relation ${parts[2]} of database ${parts[1]}`;
+  if (parts[0] === 'tuple' && parts.length === 3) {
+    const tid = Number(parts[2]);
+    return `tuple (${Math.floor(tid / 65_536)},${tid % 65_536}) of relation ${parts[1]}`;
+  }
+  return fallback;
+}
+
+/** Row lock strengths as the heavyweight tuple-lock modes PostgreSQL reports for them. */
+export function modeLabel(mode: string): string {
+  switch (mode) {
+    case 'row key share':
+      return 'AccessShareLock';
+    case 'row share':
+      return 'RowShareLock';
+    case 'row no key update':
+      return 'ExclusiveLock';
+    case 'row update':
+      return 'AccessExclusiveLock';
+    default:
+      return mode;
   }
 }

@@ -9,7 +9,7 @@
  * command's when the same transaction deletes it (PostgreSQL keeps both as a "combo" cid; Keel
  * assumes the insert came first, which holds for every statement order except a cursor opened
  * between the two inside one transaction).
- * Exports: Snapshot, TupleVersion, isVisible, XidOracle.
+ * Exports: Snapshot, TupleVersion, isVisible, XidOracle, committedForSnapshot.
  */
 import type { XidStatus } from './commit-log.js';
 import { FrozenXid, InvalidXid, type Xid } from './xid.js';
@@ -40,7 +40,8 @@ export interface XidOracle {
   status(xid: Xid): XidStatus;
 }
 
-function committedForSnapshot(xid: Xid, snapshot: Snapshot, oracle: XidOracle): boolean {
+/** Whether `xid` had committed as of the snapshot (its effects are visible to it). */
+export function committedForSnapshot(xid: Xid, snapshot: Snapshot, oracle: XidOracle): boolean {
   if (xid === FrozenXid) return true;
   if (xid >= snapshot.xmax || snapshot.running.has(xid)) return false;
   return oracle.status(xid) === 'committed';

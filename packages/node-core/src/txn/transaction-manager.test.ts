@@ -129,4 +129,86 @@ describe('TransactionManager', () => {
       upTo: 2048,
     });
   });
+
+  it('releases the locks of rolled-back savepoint levels and tells observers', () => {
+    const wal = new MemoryWal();
+    const locks = new LockManager({ setTimeout: () => 0, clearTimeout: () => {} }, () => 1000);
+    const manager = new TransactionManager({ wal, locks, commitLog: new CommitLog(), nextXid: 3 as Xid });
+    const events: string[] = [];
+    manager.addObserver({
+      savepointRolledBack: (_txn, depth) => events.push(`rollback to ${depth}`),
+      savepointReleased: (_txn, depth) => events.push(`release ${depth}`),
+      transactionEnded: (_txn, committed) => events.push(committed ? 'commit' : 'abort'),
+    });
+    const txn = manager.begin(1, rc, 0n, true);
+    const other = manager.begin(2, rc, 0n, true);
+    locks.tryAcquire(txn, 'relation:5:1', 'RowExclusiveLock');
+    manager.savepoint(txn, 'a');
+    const sub = manager.xidForWrite(txn);
+    locks.tryAcquire(txn, 'tuple:1:1', 'row update');
+    expect(locks.tryAcquire(other, 'tuple:1:1', 'row share')).toBe(false);
+    expect(manager.rollbackToSavepoint(txn, 'a')).toBe(1);
+    // The row lock and the savepoint's xid lock went with the level; the table lock stayed.
+    expect(locks.tryAcquire(other, 'tuple:1:1', 'row share')).toBe(true);
+    expect(locks.holds(txn, `transaction:${sub}`)).toBe(false);
+    expect(locks.holds(txn, 'relation:5:1', 'RowExclusiveLock')).toBe(true);
+    manager.savepoint(txn, 'b');
+    expect(manager.releaseSavepoint(txn, 'b')).toBe(2);
+    manager.abort(txn);
+    expect(events).toEqual(['rollback to 1', 'release 2', 'abort']);
+  });
+
+  it('aborts a doomed SERIALIZABLE transaction at COMMIT, releasing its locks', async () => {
+    const { manager } = setup();
+    const ser = { isolation: 'serializable' as const, readOnly: false, deferrable: false };
+    const t1 = manager.begin(1, ser, 0n, true);
+    const t2 = manager.begin(2, ser, 0n, true);
+    manager.takeSnapshot(t1);
+    manager.takeSnapshot(t2);
+    const [s1, s2] = [t1.ssi, t2.ssi];
+    if (s1 === null || s2 === null) throw new Error('serializable transactions take part in SSI');
+    manager.ssi.predicateLockRelation(s1, 10);
+    manager.ssi.predicateLockRelation(s2, 10);
+    manager.xidForWrite(t1);
+    const x2 = manager.xidForWrite(t2);
+    manager.ssi.checkConflictIn(s1, { relationOid: 10, tid: 1, indexKeys: [] });
+    manager.ssi.checkConflictIn(s2, { relationOid: 10, tid: 2, indexKeys: [] });
+    await manager.commit(t1, { synchronous: true, timestamp: 1n });
+    await expect(manager.commit(t2, { synchronous: true, timestamp: 2n })).rejects.toMatchObject({
+      sqlstate: '40001',
+    });
+    expect(manager.statusOf(x2)).toBe('aborted');
+    expect(manager.activeTransactions().size).toBe(0);
+    expect(manager.ssi.status()).toMatchObject({ active: 0, finished: 0, holders: 0 });
+  });
+
+  it('READ ONLY DEFERRABLE waits for a safe snapshot until the concurrent writer commits', async () => {
+    const { manager } = setup();
+    const writer = manager.begin(
+      1,
+      { isolation: 'serializable', readOnly: false, deferrable: false },
+      0n,
+      true,
+    );
+    manager.takeSnapshot(writer);
+    const reader = manager.begin(
+      2,
+      { isolation: 'serializable', readOnly: true, deferrable: true },
+      0n,
+      true,
+    );
+    let done = false;
+    const waiting = manager
+      .awaitSafeSnapshot(reader, () => null)
+      .then(() => {
+        done = true;
+      });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(done).toBe(false);
+    manager.xidForWrite(writer);
+    await manager.commit(writer, { synchronous: true, timestamp: 1n });
+    await waiting;
+    expect(reader.transactionSnapshot).not.toBeNull();
+    expect(reader.ssi?.roSafe).toBe(true);
+  });
 });

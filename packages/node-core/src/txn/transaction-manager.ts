@@ -7,12 +7,20 @@
  *
  * Xids are reserved in blocks by a WAL record, so that after a crash the next xid is above every
  * xid any durable record or page can carry.
- * Exports: TransactionManager, XactWal, XactRecord, decodeXactRecord, TransactionManagerOptions.
+ *
+ * SERIALIZABLE transactions are also registered with the SSI manager (ssi/ssi-manager.ts) when
+ * they take their snapshot; its commit check runs before the commit record, and its commit
+ * step runs in the same synchronous step that makes the commit visible (its invariant 1).
+ * Observers (the catalog, table statistics) hear of savepoint rollbacks and releases and of
+ * transaction ends, so that state kept outside tuple headers follows the savepoint stack.
+ * Exports: TransactionManager, XactWal, XactRecord, decodeXactRecord, TransactionManagerOptions,
+ * TransactionObserver, xidLockTag.
  */
 import { assert, KeelError, SqlState } from '@keel/errors';
 import type { CommitLog } from './commit-log.js';
 import type { LockManager } from './lock-manager.js';
 import type { Snapshot } from './snapshot.js';
+import { SsiManager } from './ssi/ssi-manager.js';
 import { Transaction, type TransactionOptions } from './transaction.js';
 import { FirstNormalXid, type Xid } from './xid.js';
 
@@ -62,14 +70,33 @@ export interface TransactionManagerOptions {
   /** First xid to hand out (from the last checkpoint and WAL redo). */
   nextXid: Xid;
   /**
-   * Called after the commit record is durable and before the commit becomes visible; later
-   * issues wait here for a synchronous replication quorum. Resolves when the commit may show.
+   * Called before a writing transaction's commit record is appended (before the SSI check, so
+   * nothing is decided while it waits). Replication waits here while its synchronous quorum is
+   * missing; a rejection rolls the transaction back and is the commit's error.
    */
-  beforeCommitVisible?: (commitLsn: number) => Promise<void>;
+  beforeCommitRecord?: (txn: Transaction) => Promise<void>;
+  /**
+   * Called after the commit record is durable and before the commit becomes visible; the
+   * replication layer waits here for its synchronous quorum (and for earlier commits, so that
+   * commits show in WAL order). Resolves when the commit may show.
+   */
+  beforeCommitVisible?: (commitLsn: number, txn: Transaction) => Promise<void>;
+}
+
+/** State outside tuple headers that must follow savepoints and transaction ends. */
+export interface TransactionObserver {
+  /** ROLLBACK TO: savepoint levels at depth `depth` and deeper were undone. */
+  savepointRolledBack?(txn: Transaction, depth: number): void;
+  /** RELEASE: levels at depth `depth` and deeper merged into depth `depth - 1`. */
+  savepointReleased?(txn: Transaction, depth: number): void;
+  /** The transaction committed (visible) or aborted. */
+  transactionEnded?(txn: Transaction, committed: boolean): void;
 }
 
 export class TransactionManager {
   readonly commitLog: CommitLog;
+  readonly ssi = new SsiManager();
+  private readonly observers: TransactionObserver[] = [];
   private nextXid: Xid;
   private reservedUpTo: Xid;
   private readonly running = new Set<Xid>();
@@ -82,6 +109,10 @@ export class TransactionManager {
     this.commitLog = options.commitLog;
     this.nextXid = Math.max(options.nextXid, FirstNormalXid) as Xid;
     this.reservedUpTo = this.nextXid;
+  }
+
+  addObserver(observer: TransactionObserver): void {
+    this.observers.push(observer);
   }
 
   begin(pid: number, options: TransactionOptions, startTimestamp: bigint, explicit: boolean): Transaction {
@@ -108,8 +139,14 @@ export class TransactionManager {
       this.running.add(xid);
       // A new level's xid is part of the transaction's lock identity: others wait on it.
       assert(txn.options.readOnly === false, 'xid for a read-only transaction');
-      const granted = this.options.locks.tryAcquire(txn, xidLockTag(xid), 'ExclusiveLock');
+      const granted = this.options.locks.tryAcquire(
+        txn,
+        xidLockTag(xid),
+        'ExclusiveLock',
+        txn.levels.indexOf(level),
+      );
       assert(granted, `transaction lock on new xid ${xid} is taken`);
+      if (txn.isolation === 'serializable') this.ssi.registerXid(this.serializableXactOf(txn), xid);
     }
     const xid = txn.currentXid;
     assert(xid !== null, 'current level has no xid after assignment');
@@ -126,7 +163,46 @@ export class TransactionManager {
       if (xid < xmin) xmin = xid;
     }
     if (txn.snapshotXmin === null || xmin < txn.snapshotXmin) txn.snapshotXmin = xmin;
+    txn.firstSnapshotTaken = true;
+    if (txn.isolation === 'serializable') this.serializableXactOf(txn);
     return { xmin, xmax: this.nextXid, running, own: txn.ownXids, curcid: txn.cid };
+  }
+
+  /**
+   * SERIALIZABLE READ ONLY DEFERRABLE: takes the transaction snapshot only once it is safe,
+   * that is, once no concurrent read-write serializable transaction can make it part of a
+   * dangerous structure; then the transaction runs without SSI tracking (PostgreSQL's
+   * GetSafeSnapshot). An unsafe snapshot is dropped and a new one taken.
+   */
+  async awaitSafeSnapshot(txn: Transaction, interrupted: () => Error | null): Promise<void> {
+    assert(txn.isolation === 'serializable' && txn.options.readOnly, 'safe snapshot for a non-read-only txn');
+    for (;;) {
+      const snapshot = this.takeSnapshot(txn);
+      const sxact = this.serializableXactOf(txn);
+      await this.ssi.whenSafetyDecided(sxact);
+      const interrupt = interrupted();
+      if (interrupt !== null) throw interrupt;
+      if (!this.active.has(txn))
+        throw new KeelError(SqlState.QueryCanceled, 'transaction ended while waiting for a safe snapshot');
+      if (this.ssi.safety(sxact) === 'safe') {
+        txn.transactionSnapshot = snapshot;
+        return;
+      }
+      this.ssi.abort(sxact);
+      txn.ssi = null;
+      txn.snapshotXmin = null;
+    }
+  }
+
+  /** Cancels a DEFERRABLE transaction's wait for a safe snapshot (cancel, timeout); no-op otherwise. */
+  interruptSafeSnapshotWait(txn: Transaction): void {
+    if (txn.ssi !== null) this.ssi.interruptSafetyWait(txn.ssi);
+  }
+
+  /** The transaction's SSI record, registered on first use (at its first snapshot). */
+  private serializableXactOf(txn: Transaction) {
+    txn.ssi ??= this.ssi.begin(txn, { readOnly: txn.options.readOnly });
+    return txn.ssi;
   }
 
   /** The same snapshot seen from a later command of the same transaction. */
@@ -158,9 +234,27 @@ export class TransactionManager {
    * durable flush (when `synchronous`), the host's visibility condition, then visible.
    */
   async commit(txn: Transaction, options: { synchronous: boolean; timestamp: bigint }): Promise<void> {
+    if (txn.committableXids.length > 0 && this.options.beforeCommitRecord !== undefined) {
+      try {
+        await this.options.beforeCommitRecord(txn);
+      } catch (error) {
+        this.abort(txn);
+        throw error;
+      }
+    }
+    const sxact = txn.ssi;
+    if (sxact !== null) {
+      try {
+        this.ssi.preCommit(sxact);
+      } catch (error) {
+        this.abort(txn);
+        throw error;
+      }
+    }
     const xids = [...txn.committableXids];
     if (xids.length === 0) {
-      this.finish(txn);
+      if (sxact !== null) this.ssi.commit(sxact);
+      this.finish(txn, true);
       return;
     }
     const topXid = txn.topXid;
@@ -182,12 +276,13 @@ export class TransactionManager {
       this.notifyCommitWaiters();
     }
     try {
-      if (this.options.beforeCommitVisible !== undefined) await this.options.beforeCommitVisible(lsn);
+      if (this.options.beforeCommitVisible !== undefined) await this.options.beforeCommitVisible(lsn, txn);
     } finally {
       // The commit record is durable: from here the transaction is committed even if the wait
       // above failed (the client then gets an error but the data stays, as in PostgreSQL).
       for (const xid of xids) this.running.delete(xid);
-      this.finish(txn);
+      if (sxact !== null) this.ssi.commit(sxact);
+      this.finish(txn, true);
     }
   }
 
@@ -223,8 +318,10 @@ export class TransactionManager {
       for (const xid of xids) this.running.delete(xid);
     }
     for (const action of txn.onAbort) action();
+    if (txn.ssi !== null) this.ssi.abort(txn.ssi);
     this.options.locks.releaseAll(txn);
     this.active.delete(txn);
+    for (const observer of this.observers) observer.transactionEnded?.(txn, false);
   }
 
   /** SAVEPOINT name: a new level; its xid comes with its first write. */
@@ -232,18 +329,45 @@ export class TransactionManager {
     txn.levels.push({ name, xid: null });
   }
 
-  /** ROLLBACK TO name: undo the levels above and including the savepoint's, keep the savepoint. */
-  rollbackToSavepoint(txn: Transaction, name: string): void {
+  /**
+   * ROLLBACK TO name: undo the levels above and including the savepoint's (their xids abort,
+   * the locks they took are released), keep the savepoint. Returns the savepoint's depth.
+   */
+  rollbackToSavepoint(txn: Transaction, name: string): number {
     const index = this.findSavepoint(txn, name);
     const undone = txn.levels.splice(index);
     this.abortLevels(txn, undone);
+    this.options.locks.releaseLevel(txn, index);
+    for (const observer of this.observers) observer.savepointRolledBack?.(txn, index);
     txn.levels.push({ name, xid: null });
+    return index;
   }
 
-  /** RELEASE name: the savepoint's level and those above merge into the parent. */
-  releaseSavepoint(txn: Transaction, name: string): void {
+  /** RELEASE name: the savepoint's level and those above merge into the parent. Returns its depth. */
+  releaseSavepoint(txn: Transaction, name: string): number {
     const index = this.findSavepoint(txn, name);
     txn.levels.splice(index);
+    this.options.locks.mergeLevel(txn, index);
+    for (const observer of this.observers) observer.savepointReleased?.(txn, index);
+    return index;
+  }
+
+  /**
+   * An error inside a savepoint: the innermost level is aborted now (its xid aborts, its locks
+   * go), as PostgreSQL aborts the current subtransaction; the level stays on the stack until
+   * ROLLBACK TO (or ROLLBACK) removes it.
+   */
+  abortInnermostLevel(txn: Transaction): void {
+    const depth = txn.levels.length - 1;
+    const level = txn.levels[depth];
+    assert(
+      depth > 0 && level !== undefined,
+      'aborting the innermost level of a transaction without savepoints',
+    );
+    this.abortLevels(txn, [level]);
+    level.xid = null;
+    this.options.locks.releaseLevel(txn, depth);
+    for (const observer of this.observers) observer.savepointRolledBack?.(txn, depth);
   }
 
   hasSavepoint(txn: Transaction, name: string): boolean {
@@ -270,6 +394,33 @@ export class TransactionManager {
     return this.nextXid;
   }
 
+  // ---- hot standby: the primary's transactions, as replayed WAL shows them ----------------
+
+  /** Xids the primary assigned (seen in replayed WAL) run until `replayFinished`; nextXid passes them. */
+  replayRunning(xids: Iterable<Xid>): void {
+    for (const xid of xids) {
+      this.running.add(xid);
+      if (xid >= this.nextXid) this.nextXid = (xid + 1) as Xid;
+    }
+    this.reservedUpTo = this.nextXid;
+  }
+
+  /** Replayed commits became visible, or aborts were replayed: the xids stop running. */
+  replayFinished(xids: Iterable<Xid>): void {
+    for (const xid of xids) this.running.delete(xid);
+  }
+
+  /** Xids the standby saw as running (the old primary's unfinished ones, at promotion). */
+  replayedRunning(): Xid[] {
+    return [...this.running].filter((xid) => ![...this.active].some((txn) => txn.ownXids.has(xid)));
+  }
+
+  /** Promotion: xids are handed out from `next` on (past every xid the old primary may have used). */
+  advanceNextXid(next: Xid): void {
+    if (next > this.nextXid) this.nextXid = next;
+    this.reservedUpTo = this.nextXid;
+  }
+
   private findSavepoint(txn: Transaction, name: string): number {
     for (let i = txn.levels.length - 1; i > 0; i--) if (txn.levels[i]?.name === name) return i;
     throw new KeelError(SqlState.InvalidSavepointSpecification, `savepoint "${name}" does not exist`);
@@ -285,7 +436,6 @@ export class TransactionManager {
     for (const xid of xids) {
       this.running.delete(xid);
       txn.ownXids.delete(xid);
-      this.options.locks.release(txn, xidLockTag(xid), 'ExclusiveLock');
     }
     const gone = new Set<Xid>(xids);
     const kept = txn.committableXids.filter((xid) => !gone.has(xid));
@@ -293,10 +443,11 @@ export class TransactionManager {
     txn.committableXids.push(...kept);
   }
 
-  private finish(txn: Transaction): void {
+  private finish(txn: Transaction, committed: boolean): void {
     for (const action of txn.onCommit) action();
     this.options.locks.releaseAll(txn);
     this.active.delete(txn);
+    for (const observer of this.observers) observer.transactionEnded?.(txn, committed);
   }
 
   private allocateXid(): Xid {

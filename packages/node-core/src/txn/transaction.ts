@@ -1,15 +1,20 @@
 /**
  * One transaction's state: isolation level, its xids (assigned lazily, on the first write of
  * the top level or of a savepoint level), the command counter, the savepoint stack and, under
- * REPEATABLE READ and SERIALIZABLE, the snapshot every statement shares.
- * A Transaction is also the owner of its locks in the lock manager.
+ * REPEATABLE READ and SERIALIZABLE, the snapshot every statement shares. Under SERIALIZABLE it
+ * also links to its serializable-transaction record in the SSI manager (txn/ssi/).
+ * A Transaction is also the owner of its locks in the lock manager; locks remember the
+ * savepoint depth that took them (lockLevel).
+ * READ UNCOMMITTED is kept as its own name (SHOW reports it) but behaves as READ COMMITTED,
+ * as in PostgreSQL.
  * Exports: Transaction, IsolationLevel, SavepointLevel, TransactionOptions.
  */
 import type { LockOwner } from './lock-manager.js';
 import type { Snapshot } from './snapshot.js';
+import type { SerializableXact } from './ssi/serializable-xact.js';
 import type { Xid } from './xid.js';
 
-export type IsolationLevel = 'read committed' | 'repeatable read' | 'serializable';
+export type IsolationLevel = 'read uncommitted' | 'read committed' | 'repeatable read' | 'serializable';
 
 export interface TransactionOptions {
   isolation: IsolationLevel;
@@ -41,6 +46,10 @@ export class Transaction implements LockOwner {
   commandWrote = false;
   /** The shared snapshot of REPEATABLE READ / SERIALIZABLE, taken by the first statement. */
   transactionSnapshot: Snapshot | null = null;
+  /** Whether any statement took a snapshot yet (SET TRANSACTION must come before that). */
+  firstSnapshotTaken = false;
+  /** SERIALIZABLE: the SSI record (predicate locks, rw-conflicts); null otherwise or when safe. */
+  ssi: SerializableXact | null = null;
   /**
    * The oldest xmin of any snapshot this transaction took (a READ COMMITTED statement's too):
    * VACUUM keeps every version such a snapshot might still read until the transaction ends.
@@ -55,8 +64,8 @@ export class Transaction implements LockOwner {
     public options: TransactionOptions,
     /** transaction_timestamp(): microseconds since 2000-01-01 UTC. */
     readonly startTimestamp: bigint,
-    /** Whether BEGIN opened it (a block) or it is implicit around one statement. */
-    readonly explicit: boolean,
+    /** Whether BEGIN opened it (a block) or it is implicit around one statement (BEGIN may turn it into a block). */
+    public explicit: boolean,
   ) {}
 
   get topXid(): Xid | null {
@@ -73,6 +82,11 @@ export class Transaction implements LockOwner {
   }
 
   get usesTransactionSnapshot(): boolean {
-    return this.options.isolation !== 'read committed';
+    return this.options.isolation === 'repeatable read' || this.options.isolation === 'serializable';
+  }
+
+  /** Savepoint depth: locks taken now belong to this level (LockOwner). */
+  lockLevel(): number {
+    return this.levels.length - 1;
   }
 }

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { NodeDisk } from '../storage/disk/node-disk.js';
 import { asLsn, asXid } from '../storage/ids.js';
 import type { StorageEngine } from '../storage/storage-engine.js';
-import { openTestEngine, removeDir, tempDataDir } from '../storage/testing/storage-test-env.js';
+import { openTestEngine, removeDir, tempDataDir, waitFor } from '../storage/testing/storage-test-env.js';
 import { readControlFile } from './control-file.js';
 import { RmgrId, type WalRecord } from './wal-record.js';
 
@@ -100,6 +100,21 @@ describe('Checkpointer', () => {
     const result = await engine.checkpoint();
     expect(calls).toEqual([result.redoLsn]);
     expect(result.checkpointLsn).toBeGreaterThanOrEqual(result.redoLsn);
+  });
+
+  it('checkpoints by WAL volume with the WAL writer tick and the interval timer off', async () => {
+    const { engine } = await setup({ checkpointWalBytes: 256 * 1024 });
+    engine.createRelation('heap');
+    fill(engine, 300); // ~170 KiB of WAL: under the mark
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    expect(engine.stats().checkpoints.completed).toBe(0);
+    fill(engine, 3000); // well past it
+    await waitFor(() => engine.stats().checkpoints.completed >= 1, { what: 'a WAL-volume checkpoint' });
+    const afterFirst = engine.stats().checkpoints.lastRedoLsn;
+    expect(afterFirst).toBeGreaterThan(256 * 1024);
+    // Re-armed from the new redo point: more volume, another checkpoint.
+    fill(engine, 3000);
+    await waitFor(() => engine.stats().checkpoints.lastRedoLsn > afterFirst, { what: 'a second one' });
   });
 
   it('coalesces concurrent checkpoint requests', async () => {

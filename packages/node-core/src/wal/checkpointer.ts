@@ -28,6 +28,18 @@ import type { Wal } from './wal.js';
 import { RmgrId, XlogInfo } from './wal-record.js';
 
 export type CheckpointReason = 'interval' | 'wal-volume' | 'requested' | 'shutdown';
+
+/**
+ * A hot standby's restart point (PostgreSQL's restartpoint): a checkpoint of the primary the
+ * standby replayed, whose redo LSN it may restart recovery from. A standby appends no WAL, so its
+ * checkpoints write pages and the control file against such a point instead of a record of its
+ * own; the first change of every page after the primary's redo LSN carries a full image in the
+ * primary's WAL, which is what makes restarting there safe against torn pages.
+ */
+export interface RestartPoint {
+  redoLsn: Lsn;
+  checkpointLsn: Lsn;
+}
 export type CheckpointHook = (info: { redoLsn: Lsn }) => Promise<void> | void;
 
 export interface CheckpointResult {
@@ -63,8 +75,11 @@ export class Checkpointer {
   private queued: Promise<CheckpointResult> | null = null;
   private readonly hooks: CheckpointHook[] = [];
   private timer: NodeJS.Timeout | null = null;
+  private watching = false;
   private lastRedo: Lsn;
   private count = 0;
+  /** Standby mode: where a checkpoint may restart recovery (null: none newer yet). */
+  restartPoints: (() => RestartPoint | null) | null = null;
 
   constructor(
     private readonly deps: CheckpointerDeps,
@@ -90,13 +105,15 @@ export class Checkpointer {
       this.timer = setInterval(() => this.background('interval'), this.deps.intervalMs);
       this.timer.unref();
     }
-    this.deps.wal.onTick = () => this.maybeByVolume();
+    this.watching = true;
+    this.watchVolume();
   }
 
   stopTimers(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    this.deps.wal.onTick = null;
+    this.watching = false;
+    this.deps.wal.unwatchVolume();
   }
 
   /** Starts a checkpoint when enough WAL was written since the last redo point. */
@@ -105,11 +122,22 @@ export class Checkpointer {
     if (this.deps.wal.insertLsn - this.lastRedo >= this.deps.walBytes) this.background('wal-volume');
   }
 
+  /**
+   * Asks the WAL to call back once `walBytes` have been appended since the last redo point;
+   * re-armed after every checkpoint. A crossing while a checkpoint runs is caught by the
+   * re-arm, which fires at once when the mark is already behind.
+   */
+  private watchVolume(): void {
+    if (!this.watching || this.deps.walBytes <= 0) return;
+    this.deps.wal.watchVolume((this.lastRedo + this.deps.walBytes) as Lsn, () => this.maybeByVolume());
+  }
+
   /** Runs a checkpoint; joins a queued one when a checkpoint is already running. */
   checkpoint(reason: CheckpointReason, state: ClusterState = 'in-production'): Promise<CheckpointResult> {
     if (!this.running) {
       this.running = this.run(reason, state).finally(() => {
         this.running = null;
+        this.watchVolume();
       });
       return this.running;
     }
@@ -129,6 +157,7 @@ export class Checkpointer {
   }
 
   private async run(reason: CheckpointReason, state: ClusterState): Promise<CheckpointResult> {
+    if (this.restartPoints !== null) return this.runRestartPoint(reason, state, this.restartPoints);
     const { wal, pool, files, mtr, faults } = this.deps;
     const redoLsn = wal.insertLsn;
     mtr.redoLsn = redoLsn;
@@ -155,6 +184,51 @@ export class Checkpointer {
     const segmentsRetired = wal.retireSegments(redoLsn, this.deps.keepRecycledSegments);
     const result = { reason, redoLsn, checkpointLsn, pagesWritten, segmentsRetired };
     this.deps.logger.info({ ...result, dirtyLeft: pool.stats().dirty }, 'checkpoint complete');
+    return result;
+  }
+
+  /** A standby's checkpoint: steps 2-4 and 6 as usual, the control file names a replayed checkpoint. */
+  private async runRestartPoint(
+    reason: CheckpointReason,
+    state: ClusterState,
+    source: () => RestartPoint | null,
+  ): Promise<CheckpointResult> {
+    const { wal, files, mtr } = this.deps;
+    const point = source();
+    if (point === null || (point.redoLsn <= this.lastRedo && state === 'in-production')) {
+      return {
+        reason,
+        redoLsn: this.lastRedo,
+        checkpointLsn: this.lastRedo,
+        pagesWritten: 0,
+        segmentsRetired: 0,
+      };
+    }
+    mtr.redoLsn = point.redoLsn;
+    const pagesWritten = await this.writeDirtyPages();
+    this.deps.saveHints();
+    for (const hook of this.hooks) await hook({ redoLsn: point.redoLsn });
+    await files.syncAll();
+    await writeControlFile(this.deps.disk, this.deps.dataDir, {
+      pageSize: PAGE_SIZE,
+      walSegmentBytes: wal.segmentBytes,
+      state,
+      checkpointLsn: point.checkpointLsn,
+      redoLsn: point.redoLsn,
+      nextRelId: this.deps.nextRelId(),
+      term: wal.currentTerm,
+    });
+    this.lastRedo = point.redoLsn;
+    this.count++;
+    const segmentsRetired = wal.retireSegments(point.redoLsn, this.deps.keepRecycledSegments);
+    const result = {
+      reason,
+      redoLsn: point.redoLsn,
+      checkpointLsn: point.checkpointLsn,
+      pagesWritten,
+      segmentsRetired,
+    };
+    this.deps.logger.info(result, 'restart point complete');
     return result;
   }
 

@@ -34,7 +34,8 @@ export const RmgrId = {
   FirstUpperRmgr: 16,
 } as const;
 
-export const XlogInfo = { Checkpoint: 1 } as const;
+/** EndOfRecovery: a promoted standby's first record, starting its term (replication's term history). */
+export const XlogInfo = { Checkpoint: 1, EndOfRecovery: 2 } as const;
 export const StorageInfo = { Create: 1, Truncate: 2, Drop: 3 } as const;
 export const PageInfo = { Mtr: 1 } as const;
 

@@ -10,11 +10,15 @@ import type { Disk, DiskFile } from '../storage/disk/disk.js';
 import type { Lsn } from '../storage/ids.js';
 
 const FILL_CHUNK = 1024 * 1024;
+/** Suffix of a segment being zero-filled ahead of need (never read as WAL). */
+const PREPARING = '.preparing';
 
 export class WalSegments {
   readonly dir: string;
-  /** Set when a segment was created or renamed; cleared by syncDir. */
+  /** Set when a segment was created or renamed; cleared when an fsync of the directory starts. */
   dirDirty = false;
+  /** The fsync of the directory in progress, if any. */
+  private dirSync: Promise<void> | null = null;
   private readonly zeros: Buffer;
 
   constructor(
@@ -68,10 +72,59 @@ export class WalSegments {
     return this.disk.exists(this.pathOf(segNo));
   }
 
-  async syncDir(): Promise<void> {
-    if (!this.dirDirty) return;
+  /**
+   * Makes segment `segNo` ahead of need, off the event loop: zero-filled with asynchronous
+   * writes under a temporary name, synced, then renamed into place and the directory synced.
+   * The WAL never writes into a file still being filled: if it needs the segment sooner, it
+   * makes it itself (openForWrite) and this one is thrown away. Returns whether it was used.
+   */
+  async prepare(segNo: number): Promise<boolean> {
+    const path = this.pathOf(segNo);
+    if (this.disk.exists(path)) return false;
+    const temporary = `${path}${PREPARING}`;
+    const file = this.disk.open(temporary, 'create');
+    try {
+      for (let pos = 0; pos < this.segmentBytes; pos += this.zeros.length) {
+        await file.writeAsync(
+          this.zeros.subarray(0, Math.min(this.zeros.length, this.segmentBytes - pos)),
+          pos,
+        );
+      }
+      await file.datasync();
+    } finally {
+      file.close();
+    }
+    if (this.disk.exists(path)) {
+      this.disk.remove(temporary);
+      return false;
+    }
+    this.disk.rename(temporary, path);
+    this.dirDirty = true;
+    await this.syncDir();
+    return true;
+  }
+
+  /**
+   * Makes every segment creation and rename so far durable. Without changes since the last
+   * fsync started, it still waits for that fsync when it runs: the change it covers (say, the
+   * segment the background writer just prepared) may hold the records the caller is about to
+   * report durable.
+   */
+  syncDir(): Promise<void> {
+    if (!this.dirDirty) return this.dirSync ?? Promise.resolve();
     this.dirDirty = false;
-    await this.disk.fsyncDir(this.dir);
+    const sync: Promise<void> = this.disk.fsyncDir(this.dir).finally(() => {
+      if (this.dirSync === sync) this.dirSync = null;
+    });
+    this.dirSync = sync;
+    return sync;
+  }
+
+  /** syncDir on the calling thread (the WAL's emergency flush). */
+  syncDirBlocking(): void {
+    if (!this.dirDirty && this.dirSync === null) return;
+    this.dirDirty = false;
+    this.disk.fsyncDirBlocking(this.dir);
   }
 
   /**
@@ -104,6 +157,9 @@ export class WalSegments {
    */
   async cutTail(endLsn: Lsn): Promise<void> {
     const segNo = this.segmentOf(endLsn);
+    for (const name of this.disk.list(this.dir)) {
+      if (name.endsWith(PREPARING)) this.disk.remove(`${this.dir}/${name}`); // cut off by the crash
+    }
     for (const n of this.list()) {
       if (n > segNo) {
         this.disk.remove(this.pathOf(n));

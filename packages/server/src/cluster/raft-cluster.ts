@@ -1,14 +1,27 @@
 /**
  * The node's membership in its Raft group. With `--peers`, the node joins the group those
  * members form (itself included); without it, the node is a single-node group and its own
- * leader. Raft's files live in <data-dir>/raft. The handle's status drives GET /cluster and
- * `keel cluster status`; role changes are logged as one line each with term and leader.
- * Exports: startCluster, ClusterMembership, clusterView.
+ * leader; with `--join` it waits to be added by the leader (keel cluster add). Raft's files live
+ * in <data-dir>/raft. The replicated state machine is the cluster state (cluster-state.ts):
+ * committed entries are applied to it, and it is what Raft snapshots when it compacts. With a
+ * replication layer, votes also compare WAL positions (term, LSN) with compareTermLsn, so a new
+ * leader holds every commit a quorum acknowledged (the vote rule of issue 9, point 5).
+ * Exports: startCluster, ClusterMembership, ClusterHooks, ELECTION_TIMEOUT_MS.
  */
 import path from 'node:path';
-import { type RaftNodeHandle, type RaftNodeStatus, startRaftNode } from '@keel/consensus';
+import { compareTermLsn, type DataPosition, type RaftNodeHandle, startRaftNode } from '@keel/consensus';
 import type { NodeConfig } from '../config.js';
 import type { Logger } from '../logger.js';
+import type { ClusterState } from './cluster-state.js';
+
+/** Raft's defaults (consensus README): 10 ms ticks, 25-tick election timeout. */
+export const ELECTION_TIMEOUT_MS = 500;
+
+export interface ClusterHooks {
+  readonly state: ClusterState;
+  /** The durable WAL's (term, LSN) for the vote rule; null without a replication layer. */
+  readonly dataPosition: (() => DataPosition) | null;
+}
 
 export interface ClusterMembership {
   readonly handle: RaftNodeHandle;
@@ -18,7 +31,7 @@ export interface ClusterMembership {
   close(): Promise<void>;
 }
 
-export async function startCluster(config: NodeConfig, logger: Logger): Promise<ClusterMembership> {
+export async function startCluster(config: NodeConfig, logger: Logger, hooks: ClusterHooks): Promise<ClusterMembership> {
   const nodeId = config.nodeId ?? 'node1';
   const raftLogger = logger.child({ component: 'raft' });
   const peers = config.peers.filter((peer) => peer.id !== nodeId);
@@ -31,39 +44,28 @@ export async function startCluster(config: NodeConfig, logger: Logger): Promise<
     ...(self === undefined ? {} : { advertiseHost: self.host }),
     peers: config.peers.length === 0 ? [] : [...(self === undefined ? [] : [self]), ...peers],
     logger: raftLogger,
+    join: config.join,
+    tickMs: 10,
+    electionTimeoutTicks: ELECTION_TIMEOUT_MS / 10,
+    ...(hooks.dataPosition === null
+      ? {}
+      : { dataPosition: hooks.dataPosition, compareDataPosition: compareTermLsn }),
+    stateMachine: {
+      snapshot: () => hooks.state.snapshot(),
+      restore: (data) => hooks.state.restore(data),
+    },
+    onApply: (applied) => {
+      hooks.state.apply(applied.command, applied.index);
+    },
     onFatal: (error) => {
       raftLogger.fatal({ err: error }, 'raft stopped: the node cannot continue');
       process.exit(70);
     },
-  });
-  handle.onRoleChange((change) => {
-    raftLogger.info({ role: change.role, term: change.term, leaderId: change.leaderId }, 'role changed');
   });
   return {
     handle,
     nodeId,
     isLeader: () => handle.status().role === 'leader',
     close: () => handle.close(),
-  };
-}
-
-/** GET /cluster's body: this node's view of the group. */
-export function clusterView(
-  status: RaftNodeStatus,
-  writable: { ok: boolean; reason: string },
-): Record<string, unknown> {
-  return {
-    nodeId: status.nodeId,
-    role: status.role,
-    term: status.term,
-    leaderId: status.leaderId,
-    commitIndex: status.commitIndex,
-    appliedIndex: status.appliedIndex,
-    lastIndex: status.lastIndex,
-    writable: writable.ok,
-    ...(writable.ok ? {} : { writableReason: writable.reason }),
-    voters: status.voters,
-    learners: status.learners,
-    peers: status.peers,
   };
 }

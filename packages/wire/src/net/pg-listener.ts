@@ -16,17 +16,25 @@
  *    session has ended (its BackendSession closed) and every socket is closed.
  * 5. An InvariantError escaping a session is a bug: it is handed to `onBug`, which by default
  *    rethrows it outside any promise so the process crashes.
+ * 6. With a `router`, a session the router sends elsewhere is spliced to its target after the
+ *    StartupMessage (session-splice.ts). It keeps its connection slot until it closes; close()
+ *    cuts such connections at once (the target rolls their transaction back, as for any lost
+ *    client). A CancelRequest whose process id is not local is passed on to every target that
+ *    forwarded sessions currently run on, since the key the client holds is the target's.
  * Exports: PgListener, PgListenerOptions, PgListenerCloseOptions.
  */
 import { randomBytes } from 'node:crypto';
-import { type AddressInfo, createServer, type Server, type Socket } from 'node:net';
+import { type AddressInfo, connect, createServer, type Server, type Socket } from 'node:net';
 import { assert, KeelError, SqlState } from '@keel/errors';
 import type { Backend } from '../backend.js';
+import { encodeFrontendMessage } from '../codec/frontend-encoder.js';
 import type { Logger } from '../logger.js';
 import type { AuthMethod } from '../session/authentication.js';
-import { PgSession } from '../session/pg-session.js';
+import { PgSession, type SessionEnd } from '../session/pg-session.js';
+import type { SessionRouter } from '../session/session-router.js';
 import type { Admission } from '../session/startup-negotiation.js';
 import { SessionRegistry } from './session-registry.js';
+import { type SpliceHandle, spliceSession } from './session-splice.js';
 import { SocketConnection } from './socket-connection.js';
 
 export interface PgListenerOptions {
@@ -47,6 +55,10 @@ export interface PgListenerOptions {
   randomBytes?: (size: number) => Buffer;
   /** Receives a bug (InvariantError) from a session; the default crashes the process. */
   onBug?: (error: unknown) => void;
+  /** Routes sessions to another server after their StartupMessage (rule 6); none: all local. */
+  router?: SessionRouter;
+  /** How long forwarding waits to connect to the target; 5 s unless given. */
+  forwardConnectTimeoutMs?: number;
 }
 
 export interface PgListenerCloseOptions {
@@ -59,6 +71,8 @@ interface Connection {
   session: PgSession;
   socket: SocketConnection;
   done: Promise<void>;
+  /** Set once the session was handed to another server. */
+  splice: SpliceHandle | null;
 }
 
 type ListenerState = 'idle' | 'listening' | 'closing';
@@ -69,6 +83,7 @@ const DEFAULTS = {
   authenticationTimeoutMs: 60_000,
   lingerMs: 5_000,
   deadlineMs: 30_000,
+  forwardConnectTimeoutMs: 5_000,
 };
 
 function crash(error: unknown): void {
@@ -139,7 +154,10 @@ export class PgListener {
       else resolve();
     });
     const shutdown = fatal(SqlState.AdminShutdown, 'terminating connection due to administrator command');
-    for (const connection of this.connections.values()) connection.session.terminate(shutdown);
+    for (const connection of this.connections.values()) {
+      connection.session.terminate(shutdown);
+      connection.splice?.destroy();
+    }
     const lingerMs = this.options.lingerMs ?? DEFAULTS.lingerMs;
     let forced: NodeJS.Timeout | undefined;
     const deadline = setTimeout(() => {
@@ -183,7 +201,8 @@ export class PgListener {
     const identity = { processId, secretKey, remoteAddress, admission };
     const { session, authTimer } = this.openSession(connection, identity, logger);
     this.registry.add({ processId, secretKey, session });
-    const done = this.runSession(session, connection, () => {
+    const entry: Connection = { processId, session, socket: connection, done: Promise.resolve(), splice: null };
+    entry.done = this.runSession(entry, logger, () => {
       clearTimeout(authTimer);
       this.registry.remove(processId);
       if (admission === 'admitted') this.admitted -= 1;
@@ -191,7 +210,7 @@ export class PgListener {
       this.connections.delete(processId);
       logger.debug({}, 'connection closed');
     });
-    this.connections.set(processId, { processId, session, socket: connection, done });
+    this.connections.set(processId, entry);
     logger.debug({ admission }, 'connection accepted');
   }
 
@@ -204,6 +223,7 @@ export class PgListener {
     const timeout: { timer?: NodeJS.Timeout } = {};
     const session = new PgSession({
       ...identity,
+      ...(this.options.router === undefined ? {} : { router: this.options.router }),
       backend: this.backend,
       source: connection,
       transport: connection,
@@ -226,14 +246,17 @@ export class PgListener {
     return { session, authTimer };
   }
 
-  /** Runs the session; its slot is released when it ends, the promise resolves when the socket closes. */
-  private async runSession(
-    session: PgSession,
-    connection: SocketConnection,
-    release: () => void,
-  ): Promise<void> {
+  /**
+   * Runs the session, or its splice to another server; the slot is released when it ends, the
+   * promise resolves when the socket closes.
+   */
+  private async runSession(entry: Connection, logger: Logger, release: () => void): Promise<void> {
+    const connection = entry.socket;
+    let end: SessionEnd = { kind: 'closed' };
     try {
-      await session.run();
+      await entry.session.run();
+      end = entry.session.end;
+      if (end.kind === 'forward') await this.forward(entry, end, logger);
     } catch (error) {
       connection.destroy();
       (this.options.onBug ?? crash)(error);
@@ -243,9 +266,54 @@ export class PgListener {
     await connection.whenClosed;
   }
 
+  private async forward(
+    entry: Connection,
+    end: Extract<SessionEnd, { kind: 'forward' }>,
+    logger: Logger,
+  ): Promise<void> {
+    const detached = this.state === 'listening' ? entry.socket.detach() : null;
+    if (detached === null) {
+      entry.socket.destroy();
+      return;
+    }
+    entry.splice = spliceSession(
+      detached.socket,
+      end.target,
+      { startup: end.startup, unread: detached.unread },
+      {
+        connectTimeoutMs: this.options.forwardConnectTimeoutMs ?? DEFAULTS.forwardConnectTimeoutMs,
+        lingerMs: this.options.lingerMs ?? DEFAULTS.lingerMs,
+        logger,
+      },
+    );
+    await entry.splice.done;
+  }
+
   private cancel(processId: number, secretKey: number, logger: Logger): void {
     const found = this.registry.cancel(processId, secretKey);
-    if (found) logger.info({ target: processId }, 'cancel request');
-    else logger.warn({ target: processId }, 'cancel request with an unknown process id or a wrong key');
+    if (found) {
+      logger.info({ target: processId }, 'cancel request');
+      return;
+    }
+    const targets = new Map<string, { host: string; port: number }>();
+    for (const connection of this.connections.values()) {
+      const target = connection.splice?.target;
+      if (target !== undefined) targets.set(`${target.host}:${target.port}`, target);
+    }
+    if (targets.size === 0) {
+      logger.warn({ target: processId }, 'cancel request with an unknown process id or a wrong key');
+      return;
+    }
+    const packet = encodeFrontendMessage({ kind: 'cancelRequest', processId, secretKey });
+    for (const [address, target] of targets) {
+      logger.info({ target: processId, forwardedTo: address }, 'cancel request forwarded');
+      const socket = connect({ host: target.host, port: target.port }, () => socket.end(packet));
+      socket.on('error', (error) =>
+        logger.warn({ forwardedTo: address, error: error.message }, 'forwarding a cancel request failed'),
+      );
+      socket.setTimeout(this.options.forwardConnectTimeoutMs ?? DEFAULTS.forwardConnectTimeoutMs, () =>
+        socket.destroy(),
+      );
+    }
   }
 }

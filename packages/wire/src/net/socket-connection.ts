@@ -10,11 +10,17 @@
  * client closes too, so unread client bytes do not turn the close into a reset that could destroy
  * the final ErrorResponse before the client reads it. A client that never closes is cut off after
  * `lingerMs`.
- * Exports: SocketConnection, SocketConnectionOptions.
+ *
+ * Hand-off: detach() gives the socket up for a session routed to another server. It stops
+ * decoding and returns the socket, paused, with the messages decoded but not yet read (they are
+ * re-encoded for the target); a partly received frame cannot be handed on, so detach() then
+ * refuses. Only the close tracking stays attached, so `whenClosed` still resolves.
+ * Exports: SocketConnection, SocketConnectionOptions, Detached.
  */
 import type { Socket } from 'node:net';
 import { isKeelError } from '@keel/errors';
 import { FrontendDecoder } from '../codec/frontend-decoder.js';
+import type { FrontendMessage } from '../codec/frontend-message.js';
 import type { Logger } from '../logger.js';
 import type { MessageSource, ReadResult, SessionTransport } from '../session/session-transport.js';
 
@@ -22,6 +28,12 @@ export interface SocketConnectionOptions {
   maxMessageBytes?: number;
   lingerMs: number;
   logger: Logger;
+}
+
+/** A socket given up by detach(), with what the client sent that the session did not read. */
+export interface Detached {
+  readonly socket: Socket;
+  readonly unread: readonly FrontendMessage[];
 }
 
 export class SocketConnection implements MessageSource, SessionTransport {
@@ -32,6 +44,7 @@ export class SocketConnection implements MessageSource, SessionTransport {
   private inputDone = false;
   private socketClosed = false;
   private ending = false;
+  private detached = false;
   private resolveClosed: () => void = () => {};
   /** Resolves when the socket is fully closed. */
   readonly whenClosed = new Promise<void>((resolve) => {
@@ -43,12 +56,43 @@ export class SocketConnection implements MessageSource, SessionTransport {
     private readonly options: SocketConnectionOptions,
   ) {
     this.decoder = new FrontendDecoder({ maxMessageBytes: options.maxMessageBytes });
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('end', () => this.onEnd());
-    socket.on('error', (error) => this.onSocketError(error));
-    socket.on('drain', () => this.releaseDrainWaiters());
-    socket.on('close', () => this.onClose());
+    socket.on('data', this.handlers.data);
+    socket.on('end', this.handlers.end);
+    socket.on('error', this.handlers.error);
+    socket.on('drain', this.handlers.drain);
+    socket.on('close', this.handlers.close);
     socket.pause();
+  }
+
+  private readonly handlers = {
+    data: (chunk: Buffer) => this.onData(chunk),
+    end: () => this.onEnd(),
+    error: (error: Error) => this.onSocketError(error),
+    drain: () => this.releaseDrainWaiters(),
+    close: () => this.onClose(),
+  };
+
+  /**
+   * Gives the socket up (see the header). Null when it cannot be handed on: the client closed,
+   * sent bytes that do not decode, or sent part of a frame; the caller then destroys it.
+   */
+  detach(): Detached | null {
+    if (this.detached || this.ending || this.closed) return null;
+    this.detached = true;
+    this.socket.pause();
+    // 'close' and 'error' stay attached: whenClosed still tells when the spliced socket closed.
+    this.socket.off('data', this.handlers.data);
+    this.socket.off('end', this.handlers.end);
+    this.socket.off('drain', this.handlers.drain);
+    this.releaseDrainWaiters();
+    const unread: FrontendMessage[] = [];
+    for (const result of this.queue.splice(0)) {
+      if (result.kind !== 'message') return null;
+      unread.push(result.message);
+    }
+    if (this.inputDone || this.decoder.bufferedBytes > 0) return null;
+    this.inputDone = true;
+    return { socket: this.socket, unread };
   }
 
   next(): Promise<ReadResult> {

@@ -3,6 +3,8 @@
  *
  *   startup --SSLRequest/GSSENCRequest--> 'N' --> startup
  *   startup --CancelRequest--> events.cancelRequest(), close without a reply
+ *   startup --StartupMessage--> [router says forward] --> run() resolves, `end` is 'forward', the
+ *           connection left open for the listener to splice to the target (session-router.ts)
  *   startup --StartupMessage--> authentication (authentication.ts)
  *           --> AuthenticationOk, Backend.startSession(), ParameterStatus*, BackendKeyData
  *           --> query loop (query-loop.ts) --> Terminate or EOF --> close
@@ -15,17 +17,21 @@
  *    it is a bug, and the caller crashes rather than continue.
  * 3. cancel() reaches the engine only while a statement runs; terminate() ends an idle session at
  *    once and a busy one when its current message is done (or, after a cancel, at once).
- * Exports: PgSession, SessionOptions, SessionEvents.
+ * 4. A forwarded session has sent nothing after the startup phase's encryption answers, and its
+ *    transport is not ended: the caller owns the connection from then on.
+ * Exports: PgSession, SessionOptions, SessionEvents, SessionEnd.
  */
 import { isKeelError, type KeelError, SqlState } from '@keel/errors';
 import type { Backend, BackendSession } from '../backend.js';
 import { encodeBackendKeyData, encodeParameterStatus } from '../codec/backend-encoder.js';
 import { encodeErrorResponse } from '../codec/error-response.js';
+import type { StartupMessage } from '../codec/frontend-message.js';
 import type { Logger } from '../logger.js';
 import { type AuthSettings, authenticate } from './authentication.js';
 import { asErrorReport, callBackend, toReportableError } from './error-reporting.js';
 import { QueryLoop } from './query-loop.js';
 import { ConnectionClosed, SessionIo } from './session-io.js';
+import type { RouteTarget, SessionRouter } from './session-router.js';
 import type { MessageSource, SessionTransport } from './session-transport.js';
 import { type Admission, negotiateStartup, type StartupRequest } from './startup-negotiation.js';
 
@@ -47,19 +53,27 @@ export interface SessionOptions {
   admission: Admission;
   auth: AuthSettings;
   events: SessionEvents;
+  /** Decides after the StartupMessage whether another server serves the session; none: local. */
+  router?: SessionRouter;
   flushThresholdBytes?: number;
 }
+
+/** How run() ended: the connection is closed, or it must be spliced to `target`. */
+export type SessionEnd =
+  | { readonly kind: 'closed' }
+  | { readonly kind: 'forward'; readonly target: RouteTarget; readonly startup: StartupMessage };
 
 export class PgSession {
   private readonly io: SessionIo;
   private backendSession: BackendSession | null = null;
   private loop: QueryLoop | null = null;
+  private forward: Extract<SessionEnd, { kind: 'forward' }> | null = null;
 
   constructor(private readonly options: SessionOptions) {
     this.io = new SessionIo(options.source, options.transport, options.flushThresholdBytes);
   }
 
-  /** Serves the connection to its end. Rejects only on a bug (see invariant 2). */
+  /** Serves the connection to its end, or to its hand-off (see `end`). Rejects only on a bug (invariant 2). */
   async run(): Promise<void> {
     try {
       await this.serve();
@@ -68,6 +82,11 @@ export class PgSession {
     } finally {
       await this.cleanUp();
     }
+  }
+
+  /** After run(): whether the connection was closed or must be spliced to another server. */
+  get end(): SessionEnd {
+    return this.forward ?? { kind: 'closed' };
   }
 
   /** CancelRequest for this session: cancels the running statement, if there is one. */
@@ -91,8 +110,17 @@ export class PgSession {
       this.options.events.cancelRequest(outcome.processId, outcome.secretKey);
       return;
     }
-    const { backend, logger, auth } = this.options;
+    const { backend, logger, auth, router } = this.options;
     const request = outcome.request;
+    const route = router === undefined ? { kind: 'local' as const } : await router.route(request);
+    if (route.kind === 'forward') {
+      // Terminated (shutdown, timeout) while the router waited: end here, not at the target.
+      const termination = this.io.termination;
+      if (termination !== null) throw termination;
+      this.forward = { kind: 'forward', target: { host: route.host, port: route.port }, startup: outcome.packet };
+      return;
+    }
+    if (outcome.negotiation !== null) this.io.send(outcome.negotiation);
     const sessionLogger = logger.child({ user: request.user, database: request.database });
     await authenticate({ io: this.io, backend, settings: auth, logger: sessionLogger }, request);
     const session = this.startSession(request);
@@ -126,6 +154,7 @@ export class PgSession {
 
   /** Invariant 1. A failing close() is logged: the client is gone, there is no one to tell. */
   private async cleanUp(): Promise<void> {
+    if (this.forward !== null) return;
     this.io.end();
     const session = this.backendSession;
     this.backendSession = null;

@@ -8,6 +8,8 @@
  * 3. `user` is required (FATAL 28000); `database` defaults to the user name.
  * 4. A connection over the limit is refused here with 53300, after the startup packet, so that
  *    clients read the error where they expect one and cancel requests still get through.
+ * The NegotiateProtocolVersion frame of rule 2 is returned, not sent: a session routed to
+ * another server (session-router.ts) must leave that answer to the server that serves it.
  * Exports: negotiateStartup, StartupOutcome, StartupRequest, Admission.
  */
 import { KeelError, SqlState, type SqlStateCode } from '@keel/errors';
@@ -28,7 +30,14 @@ export interface StartupRequest {
 }
 
 export type StartupOutcome =
-  | { kind: 'startup'; request: StartupRequest }
+  | {
+      kind: 'startup';
+      request: StartupRequest;
+      /** The packet as received, to replay to another server if the session is routed there. */
+      packet: StartupMessage;
+      /** NegotiateProtocolVersion to send if this server serves the session; null if none is due. */
+      negotiation: Buffer | null;
+    }
   | { kind: 'cancelRequest'; processId: number; secretKey: number };
 
 const SUPPORTED = { major: 3, minor: 0 };
@@ -63,14 +72,18 @@ export async function negotiateStartup(io: SessionIo, admission: Admission): Pro
       case 'cancelRequest':
         return { kind: 'cancelRequest', processId: packet.processId, secretKey: packet.secretKey };
       case 'startup':
-        return { kind: 'startup', request: checkStartup(io, packet, admission) };
+        return { kind: 'startup', packet, ...checkStartup(io, packet, admission) };
       default:
         throw protocolViolation(`unexpected message "${packet.kind}" during startup`);
     }
   }
 }
 
-function checkStartup(io: SessionIo, packet: StartupMessage, admission: Admission): StartupRequest {
+function checkStartup(
+  io: SessionIo,
+  packet: StartupMessage,
+  admission: Admission,
+): { request: StartupRequest; negotiation: Buffer | null } {
   const { major, minor } = packet.version;
   if (major !== SUPPORTED.major) throw unsupportedProtocol(major, minor);
   const parameters = new Map<string, string>();
@@ -79,10 +92,13 @@ function checkStartup(io: SessionIo, packet: StartupMessage, admission: Admissio
     if (name.startsWith(PROTOCOL_OPTION_PREFIX)) unrecognized.push(name);
     else parameters.set(name, value);
   }
-  if (minor > SUPPORTED.minor || unrecognized.length > 0) {
-    io.send(encodeNegotiateProtocolVersion(SUPPORTED, unrecognized));
-  }
+  const negotiation =
+    minor > SUPPORTED.minor || unrecognized.length > 0
+      ? encodeNegotiateProtocolVersion(SUPPORTED, unrecognized)
+      : null;
   const user = parameters.get('user') ?? '';
+  // A refused startup still hears the negotiation first, as from PostgreSQL.
+  if ((user === '' || admission === 'tooManyConnections') && negotiation !== null) io.send(negotiation);
   if (user === '') {
     throw fatal(
       SqlState.InvalidAuthorizationSpecification,
@@ -92,5 +108,5 @@ function checkStartup(io: SessionIo, packet: StartupMessage, admission: Admissio
   if (admission === 'tooManyConnections')
     throw fatal(SqlState.TooManyConnections, 'sorry, too many clients already');
   const database = parameters.get('database') || user;
-  return { user, database, parameters };
+  return { request: { user, database, parameters }, negotiation };
 }

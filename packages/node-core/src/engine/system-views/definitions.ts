@@ -1,129 +1,58 @@
 /**
- * The system views Keel computes, PostgreSQL's names, column names and types. Rows come from
- * the statement's catalog view, so they are consistent with what the statement itself sees.
- * Exports: SystemViewDefinition, systemViewDefinitions.
+ * The system relations Keel computes: every shape of pg-columns.ts (PostgreSQL's names, column
+ * names, types and oids) joined with its row builder. A shape without a builder is an empty
+ * relation (pg_trigger, pg_policy, pg_inherits, ...), which is what PostgreSQL shows for a
+ * database that does not use the feature. Rows come from the statement's catalog view, so they
+ * are consistent with what the statement itself sees.
+ * Exports: SystemViewDefinition, systemViewDefinitions, findSystemView.
  */
-import type { Row } from '../../access/table-access.js';
-import { WellKnownOid } from '../../catalog/objects.js';
+import type { Row, Value } from '../../access/table-access.js';
 import type { EngineCatalogReader } from '../catalog-reader.js';
-
-const BOOL = 16;
-const NAME = 19;
-const INT4 = 23;
-const TEXT = 25;
-const OID = 26;
+import { clusterRowBuilders } from './cluster-catalogs.js';
+import { rowsOf, shapeColumns } from './column-types.js';
+import { informationSchemaRowBuilders } from './information-schema.js';
+import { type PgRelationShape, pgRelationShapes } from './pg-columns.js';
+import { relationRowBuilders } from './relation-catalogs.js';
+import { replicationRowBuilders } from './replication-views.js';
+import { typeRowBuilders } from './type-catalogs.js';
 
 export interface SystemViewDefinition {
   schema: 'pg_catalog' | 'information_schema';
   name: string;
   oid: number;
-  columns: [string, number][];
+  columns: { name: string; typeOid: number; typmod: number }[];
   rows(reader: EngineCatalogReader): Row[];
 }
 
-const definitions: SystemViewDefinition[] = [
-  {
-    schema: 'pg_catalog',
-    name: 'pg_namespace',
-    oid: WellKnownOid.pgNamespace,
-    columns: [
-      ['oid', OID],
-      ['nspname', NAME],
-      ['nspowner', OID],
-    ],
-    rows: (reader) => {
-      const all = [...reader.view.namespaces(), ...systemNamespaceRows()];
-      return all.map((n) => [n.oid, n.name, n.ownerOid]);
-    },
-  },
-  {
-    schema: 'pg_catalog',
-    name: 'pg_database',
-    oid: WellKnownOid.pgDatabase,
-    columns: [
-      ['oid', OID],
-      ['datname', NAME],
-      ['datdba', OID],
-      ['encoding', INT4],
-      ['datallowconn', BOOL],
-      ['datconnlimit', INT4],
-      ['datcollate', TEXT],
-      ['datctype', TEXT],
-      ['datistemplate', BOOL],
-    ],
-    rows: (reader) =>
-      reader.view
-        .databases()
-        .map((d) => [d.oid, d.name, d.ownerOid, 6, d.allowConnections, d.connectionLimit, 'C', 'C', false]),
-  },
-  {
-    schema: 'pg_catalog',
-    name: 'pg_roles',
-    oid: 11_000,
-    columns: [
-      ['oid', OID],
-      ['rolname', NAME],
-      ['rolsuper', BOOL],
-      ['rolinherit', BOOL],
-      ['rolcreaterole', BOOL],
-      ['rolcreatedb', BOOL],
-      ['rolcanlogin', BOOL],
-      ['rolreplication', BOOL],
-      ['rolconnlimit', INT4],
-      ['rolpassword', TEXT],
-      ['rolbypassrls', BOOL],
-    ],
-    rows: (reader) =>
-      reader.view
-        .roles()
-        .map((r) => [
-          r.oid,
-          r.name,
-          r.superuser,
-          r.inherit,
-          r.createRole,
-          r.createDb,
-          r.canLogin,
-          r.replication,
-          r.connectionLimit,
-          '********',
-          r.bypassRls,
-        ]),
-  },
-  {
-    schema: 'pg_catalog',
-    name: 'pg_tables',
-    oid: 11_001,
-    columns: [
-      ['schemaname', NAME],
-      ['tablename', NAME],
-      ['tableowner', NAME],
-      ['hasindexes', BOOL],
-    ],
-    rows: (reader) =>
-      reader.view
-        .relations()
-        .filter((r) => r.kind === 'table')
-        .map((r) => [
-          reader.namespace(r.namespaceOid)?.name ?? '',
-          r.name,
-          reader.view.role(r.ownerOid)?.name ?? '',
-          reader.view.indexesOf(r.oid).length > 0,
-        ]),
-  },
-];
+type Builder = (reader: EngineCatalogReader) => Record<string, Value>[];
 
-function systemNamespaceRows() {
-  return [
-    { oid: WellKnownOid.pgCatalogNamespace, name: 'pg_catalog', ownerOid: WellKnownOid.bootstrapSuperuser },
-    {
-      oid: WellKnownOid.informationSchemaNamespace,
-      name: 'information_schema',
-      ownerOid: WellKnownOid.bootstrapSuperuser,
-    },
-  ];
+const pgCatalogBuilders: Record<string, Builder> = {
+  ...relationRowBuilders,
+  ...typeRowBuilders,
+  ...clusterRowBuilders,
+  ...replicationRowBuilders,
+};
+
+function definitionOf(shape: PgRelationShape): SystemViewDefinition {
+  const builders: Record<string, Builder> =
+    shape.schema === 'pg_catalog' ? pgCatalogBuilders : informationSchemaRowBuilders;
+  const builder = builders[shape.name];
+  return {
+    schema: shape.schema,
+    name: shape.name,
+    oid: shape.oid,
+    columns: shapeColumns(shape),
+    rows: (reader) => (builder === undefined ? [] : rowsOf(shape, builder(reader))),
+  };
 }
+
+const definitions: SystemViewDefinition[] = pgRelationShapes.map(definitionOf);
+const byName = new Map(definitions.map((d) => [`${d.schema}.${d.name}`, d]));
 
 export function systemViewDefinitions(): readonly SystemViewDefinition[] {
   return definitions;
+}
+
+export function findSystemView(schema: string, name: string): SystemViewDefinition | undefined {
+  return byName.get(`${schema}.${name}`);
 }

@@ -1,14 +1,13 @@
 /**
  * Utility statements: everything that is not a query. DDL goes to ddl/*.ts with a DdlContext
  * of the session's transaction; SET/SHOW to set-show.ts; the rest (LOCK, CHECKPOINT, VACUUM,
- * ANALYZE, LISTEN/NOTIFY, DISCARD, CREATE TABLE AS, ...) is handled here. Each returns a
+ * ANALYZE, LISTEN/NOTIFY, DISCARD, CREATE TABLE AS, ...) is handled here; COPY in ../copy/. Each returns a
  * finished StatementExecution with its command tag (and rows, for SHOW).
  * Exports: UtilityRunner.
  */
 import { KeelError, SqlState } from '@keel/errors';
 import type { Node } from '@pgsql/types';
 import type { Row } from '../../access/table-access.js';
-import type { Relation } from '../../catalog/objects.js';
 import type { ExecutionContext } from '../../sql/context.js';
 import { stringsOf, unwrap } from '../../sql/parse/ast.js';
 import { deparseNode } from '../../sql/parse/deparse.js';
@@ -16,6 +15,8 @@ import type { ParsedStatement } from '../../sql/parse/parser.js';
 import type { LockMode } from '../../txn/lock-modes.js';
 import type { Transaction } from '../../txn/transaction.js';
 import type { ResultSink } from '../backend-contract.js';
+import { runCopy } from '../copy/copy-statement.js';
+import { SqlCursors } from '../cursors/sql-cursors.js';
 import { alterTable } from '../ddl/alter-table.js';
 import { commentOn } from '../ddl/comment.js';
 import { createIndex } from '../ddl/create-index.js';
@@ -37,7 +38,7 @@ import { finishedExecution, type ResultColumn, type StatementExecution } from '.
 import { nodeType } from '../statement-kind.js';
 import { NotificationHub } from './notifications.js';
 import { runSet, runShow, showColumns } from './set-show.js';
-import { vacuumTable } from './vacuum.js';
+import { runVacuumStatement } from './vacuum.js';
 
 const lockModes: LockMode[] = [
   'AccessShareLock',
@@ -60,6 +61,7 @@ type Handler = (
 
 export class UtilityRunner {
   readonly notifications = new NotificationHub();
+  private readonly cursors = new SqlCursors();
   private readonly handlers: Record<string, Handler>;
 
   constructor(private readonly engine: Engine) {
@@ -120,7 +122,7 @@ export class UtilityRunner {
         return 'CHECKPOINT';
       },
       LockStmt: (node, session, txn) => this.lockTables(node, session, txn),
-      VacuumStmt: (node, session, txn) => this.vacuum(node, session, txn),
+      VacuumStmt: (node, session, txn, sink) => runVacuumStatement(this.engine, node, session, txn, sink),
       ListenStmt: async (node, session) => {
         this.notifications.listen(
           session,
@@ -146,6 +148,12 @@ export class UtilityRunner {
         return 'DISCARD ALL';
       },
       CreateTableAsStmt: (node, session, txn, sink) => this.createTableAs(node, session, txn, sink),
+      DeclareCursorStmt: (node, session, txn, _sink, context) =>
+        this.cursors.declare(node, session, txn, context),
+      FetchStmt: (node, session) => this.cursors.fetch(node, session),
+      ClosePortalStmt: async (node, session) => this.cursors.close(node, session),
+      CopyStmt: (node, session, txn, sink, context) =>
+        runCopy((node as { CopyStmt: Parameters<typeof runCopy>[0] }).CopyStmt, session, txn, context, sink),
       CreateExtensionStmt: async (node) => {
         const name =
           (node as { CreateExtensionStmt: { extname?: string } }).CreateExtensionStmt.extname ?? '';
@@ -161,7 +169,8 @@ export class UtilityRunner {
 
   columns(node: Node, session: Session): ResultColumn[] | null {
     const show = unwrap(node, 'VariableShowStmt');
-    return show === undefined ? null : showColumns(show, session);
+    if (show === undefined) return this.cursors.fetchColumns(node, session);
+    return showColumns(show, session);
   }
 
   async run(
@@ -187,10 +196,12 @@ export class UtilityRunner {
 
   transactionEnded(txn: Transaction, committed: boolean): void {
     this.notifications.transactionEnded(txn, committed);
+    this.cursors.transactionEnded(txn, committed);
   }
 
   sessionClosed(session: Session): void {
     this.notifications.unlisten(session, null);
+    this.cursors.sessionClosed(session);
   }
 
   private ddlContext(session: Session, txn: Transaction, sink: ResultSink): DdlContext {
@@ -236,30 +247,6 @@ export class UtilityRunner {
       }
     }
     return 'LOCK TABLE';
-  }
-
-  private async vacuum(node: Node, session: Session, txn: Transaction): Promise<string> {
-    const stmt = (node as { VacuumStmt: { rels?: Node[]; is_vacuumcmd?: boolean; options?: Node[] } })
-      .VacuumStmt;
-    const options = new Set((stmt.options ?? []).map((o) => unwrap(o, 'DefElem')?.defname ?? ''));
-    const doVacuum = stmt.is_vacuumcmd === true;
-    const doAnalyze = !doVacuum || options.has('analyze');
-    const context = this.ddlContext(session, txn, silentNotices());
-    const tables =
-      (stmt.rels ?? []).length === 0
-        ? context
-            .catalog()
-            .relations()
-            .filter((r): r is Extract<Relation, { kind: 'table' }> => r.kind === 'table')
-        : (stmt.rels ?? []).map((r) => requireTable(context, unwrap(r, 'VacuumRelation')?.relation));
-    for (const table of tables) {
-      if (doVacuum) {
-        await this.engine.lockRelation(session, txn, table.oid, 'ShareUpdateExclusiveLock');
-        await vacuumTable(this.engine, session, table);
-      }
-      if (doAnalyze) await this.engine.analyze(session, txn, table);
-    }
-    return doVacuum ? 'VACUUM' : 'ANALYZE';
   }
 
   private async createTableAs(

@@ -13,6 +13,7 @@ import { FunctionScanOp, ProjectSetOp } from './operators/functions.js';
 import { HashJoinOp } from './operators/hash-join.js';
 import { LimitOp } from './operators/limit.js';
 import { LockRowsOp } from './operators/lock-rows.js';
+import { MergeJoinOp } from './operators/merge-join.js';
 import { ModifyOp } from './operators/modify.js';
 import { NestedLoopOp } from './operators/nested-loop.js';
 import { ScanOp } from './operators/scan.js';
@@ -24,7 +25,7 @@ import type { Batch, Operator, Runtime } from './runtime.js';
 
 export function buildOperator(node: PlanNode, rt: Runtime): Operator {
   const op = build(node, rt);
-  return rt.analyze ? instrument(node, op) : op;
+  return rt.analyze ? instrument(node, op, rt) : op;
 }
 
 function build(node: PlanNode, rt: Runtime): Operator {
@@ -46,6 +47,8 @@ function build(node: PlanNode, rt: Runtime): Operator {
     case 'join':
       if (node.method === 'hash' && node.keys.length > 0 && !node.lateral)
         return new HashJoinOp(node, child(node.left), child(node.right), rt);
+      if (node.method === 'merge' && node.keys.length > 0 && !node.lateral)
+        return new MergeJoinOp(node, child(node.left), child(node.right), rt);
       return new NestedLoopOp(node, child(node.left), () => open(node.right), rt);
     case 'aggregate':
       return new AggregateOp(node, child(node.input), rt);
@@ -79,26 +82,39 @@ function build(node: PlanNode, rt: Runtime): Operator {
 }
 
 /** EXPLAIN ANALYZE: rows, loops and elapsed time per node (PostgreSQL's "actual time=a..b rows=n loops=m"). */
-function instrument(node: PlanNode, op: Operator): Operator {
-  const actual = node.actual ?? { rows: 0, loops: 0, startMs: 0, totalMs: 0 };
-  node.actual = actual;
-  actual.loops++;
+function instrument(node: PlanNode, op: Operator, rt: Runtime): Operator {
+  let actual = rt.actuals.get(node);
+  if (actual === undefined) {
+    actual = { rows: 0, loops: 0, startMs: 0, totalMs: 0 };
+    rt.actuals.set(node, actual);
+  }
+  const counters = actual;
+  counters.loops++;
   let first = true;
-  return {
+  const wrapped: Operator = {
     async next(): Promise<Batch | null> {
       const t0 = performance.now();
       const batch = await op.next();
       const elapsed = performance.now() - t0;
       if (first) {
-        actual.startMs += elapsed;
+        counters.startMs += elapsed;
         first = false;
       }
-      actual.totalMs += elapsed;
-      if (batch !== null) actual.rows += batch.length;
+      counters.totalMs += elapsed;
+      if (batch !== null) counters.rows += batch.length;
       return batch;
     },
     close: () => op.close(),
   };
+  const rescan = op.rescan;
+  if (rescan !== undefined) {
+    wrapped.rescan = async () => {
+      counters.loops++;
+      first = true;
+      await rescan.call(op);
+    };
+  }
+  return wrapped;
 }
 
 export { assert };

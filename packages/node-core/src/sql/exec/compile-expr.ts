@@ -7,8 +7,16 @@
  */
 import { assert, KeelError, SqlState } from '@keel/errors';
 import type { Row, Value } from '../../access/table-access.js';
-import type { ColumnId, Expr } from '../plan/ir/expr.js';
-import { arrayItems, type CallInfo, makeArray, makeRecord } from '../plan/registry/registry.js';
+import type { BinaryOp, ColumnId, Expr } from '../plan/ir/expr.js';
+import {
+  comparatorForPair,
+  type EvalContext,
+  elementTypeOf,
+  makeArray,
+  makeRecord,
+} from '../plan/registry/registry.js';
+import type { PgArray, Value as TypedValue } from '../types/value.js';
+import { compileCast } from './compile-cast.js';
 import { compileContextCall } from './context-calls.js';
 import type { Runtime } from './runtime.js';
 
@@ -44,7 +52,7 @@ export function compileExpr(e: Expr, layout: Layout, rt: Runtime): Evaluator {
       return compileContextCall(e.name, e.args.map(c), rt);
     case 'cast': {
       const arg = c(e.arg);
-      const fn = e.fn;
+      const fn = compileCast(e.from, e.type, e.typmod, e.coercion, rt.evalCtx);
       return (row) => {
         const v = arg(row);
         return v === null ? null : fn(v);
@@ -87,27 +95,21 @@ export function compileExpr(e: Expr, layout: Layout, rt: Runtime): Evaluator {
       const l = c(e.left);
       const r = c(e.right);
       const eq = e.equals;
+      const ctx = rt.evalCtx;
       return (row) => {
         const a = l(row);
         const b = r(row);
-        return a !== null && b !== null && eq(a, b) === true ? null : a;
+        return a !== null && b !== null && eq(a, b, ctx) === true ? null : a;
       };
     }
     case 'distinct':
-      return compileDistinct(c(e.left), c(e.right), e.equals, e.negated);
+      return compileDistinct(c(e.left), c(e.right), bind2(e.equals, rt), e.negated);
     case 'anyAll':
-      return compileAnyAll(c(e.left), c(e.array), e.fn, e.all);
+      return compileAnyAll(c(e.left), c(e.array), bind2(e.fn, rt), e.all);
     case 'inList':
-      return compileInList(c(e.arg), e.list.map(c), e.equals, e.negated);
-    case 'array': {
-      const els = e.elements.map(c);
-      const elementType = e.elementType;
-      return (row) =>
-        makeArray(
-          elementType,
-          els.map((f) => f(row)),
-        );
-    }
+      return compileInList(c(e.arg), e.list.map(c), bind2(e.equals, rt), e.negated);
+    case 'array':
+      return compileArray(e.elements.map(c), e.elementType);
     case 'row': {
       const args = e.args.map(c);
       const types = e.args.map((a) => a.type);
@@ -147,13 +149,24 @@ function compileColumn(id: ColumnId, layout: Layout, rt: Runtime): Evaluator {
 function compileCall(e: Extract<Expr, { kind: 'call' }>, layout: Layout, rt: Runtime): Evaluator {
   const args = e.args.map((a) => compileExpr(a, layout, rt));
   const fn = e.fn;
-  const info: CallInfo = { argTypes: e.argTypes, random: rt.random };
-  if (e.returnsSet) {
-    return (row) =>
-      fn(
-        args.map((a) => a(row)),
-        info,
-      );
+  const ctx = rt.evalCtx;
+  // The binder lifts SRFs of the SELECT list and GROUP BY into ProjectSet nodes; anywhere else
+  // (WHERE, JOIN/ON, aggregate arguments) PostgreSQL refuses them too.
+  if (e.srf !== undefined)
+    throw new KeelError(SqlState.FeatureNotSupported, `set-returning function ${e.name}() is not allowed here`);
+  if (e.comparison !== undefined && e.comparison !== null && args.length === 2) {
+    const compare = comparatorForPair(e.argTypes[0] ?? 0, e.argTypes[1] ?? 0);
+    if (compare !== null)
+      return compileComparison(args as [Evaluator, Evaluator], compare, e.comparison, ctx);
+  }
+  if (e.strict && args.length === 1) {
+    const [a0] = args as [Evaluator];
+    return (row) => {
+      const x = a0(row);
+      if (x === null) return null;
+      const v = fn([x as TypedValue], ctx);
+      return v === undefined ? null : v;
+    };
   }
   if (e.strict && args.length === 2) {
     const [a0, a1] = args as [Evaluator, Evaluator];
@@ -162,23 +175,83 @@ function compileCall(e: Extract<Expr, { kind: 'call' }>, layout: Layout, rt: Run
       if (x === null) return null;
       const y = a1(row);
       if (y === null) return null;
-      return fn([x, y], info);
+      const v = fn([x as TypedValue, y as TypedValue], ctx);
+      return v === undefined ? null : v;
     };
   }
   if (e.strict) {
     return (row) => {
       const values = args.map((a) => a(row));
       if (values.some((v) => v === null)) return null;
-      const v = fn(values, info);
+      const v = fn(values as TypedValue[], ctx);
       return v === undefined ? null : v;
     };
   }
   return (row) => {
-    const v = fn(
-      args.map((a) => a(row)),
-      info,
-    );
+    const v = fn(args.map((a) => a(row)) as TypedValue[], ctx);
     return v === undefined ? null : v;
+  };
+}
+
+const comparisonTests = {
+  '=': (c: number) => c === 0,
+  '<>': (c: number) => c !== 0,
+  '<': (c: number) => c < 0,
+  '<=': (c: number) => c <= 0,
+  '>': (c: number) => c > 0,
+  '>=': (c: number) => c >= 0,
+};
+
+/** A comparison operator straight on the btree comparator: no argument array per row. */
+function compileComparison(
+  [a0, a1]: [Evaluator, Evaluator],
+  compare: (a: Value, b: Value, ctx: EvalContext) => number,
+  op: keyof typeof comparisonTests,
+  ctx: EvalContext,
+): Evaluator {
+  const test = comparisonTests[op];
+  return (row) => {
+    const x = a0(row);
+    if (x === null) return null;
+    const y = a1(row);
+    if (y === null) return null;
+    return test(compare(x, y, ctx));
+  };
+}
+
+function bind2(op: BinaryOp, rt: Runtime): (a: Value, b: Value) => Value {
+  const ctx = rt.evalCtx;
+  return (a, b) => op(a, b, ctx);
+}
+
+/** ARRAY[...]: one dimension, or stacked sub-arrays (ARRAY[ARRAY[1,2], ARRAY[3,4]]). */
+function compileArray(elements: Evaluator[], elementType: number): Evaluator {
+  const nested = elementTypeOf(elementType) !== 0;
+  if (!nested)
+    return (row) =>
+      makeArray(
+        elementType,
+        elements.map((f) => f(row)),
+      );
+  return (row) => {
+    const subs = elements.map((f) => f(row)).filter((v): v is PgArray => v !== null);
+    const first = subs[0];
+    if (first === undefined || first.dims.length === 0) return makeArray(elementTypeOf(elementType), []);
+    for (const sub of subs) {
+      if (
+        sub.dims.length !== first.dims.length ||
+        sub.dims.some((d, i) => d.length !== first.dims[i]?.length)
+      )
+        throw new KeelError(
+          SqlState.ArraySubscriptError,
+          'multidimensional arrays must have array expressions with matching dimensions',
+        );
+    }
+    return {
+      elementType: first.elementType,
+      dims: [{ length: subs.length, lowerBound: 1 }, ...first.dims],
+      values: subs.flatMap((sub) => sub.values),
+    };
   };
 }
 
@@ -264,7 +337,7 @@ function compileAnyAll(
   return (row) => {
     const arr = array(row);
     if (arr === null) return null;
-    const items = arrayItems(arr);
+    const items = (arr as PgArray).values;
     if (items.length === 0) return all;
     const x = left(row);
     if (x === null) return null;

@@ -1,15 +1,15 @@
 /**
- * Calls evaluated against the execution context: now() and friends (transaction and statement
- * timestamps), current_user/session_user/current_database/current_schema, current_setting and
- * set_config, the sequence functions, pg_backend_pid() and version().
+ * Calls evaluated against the execution context (the clock functions now(), current_date, ...
+ * are src/sql/functions' own): current_user/session_user/current_database/current_schema, current_setting and
+ * set_config, the sequence functions, pg_backend_pid() and version(); the catalog functions
+ * (pg_get_indexdef, obj_description, ...) are compiled by catalog-calls.ts.
  * Exports: compileContextCall.
  */
 import { KeelError, SqlState } from '@keel/errors';
 import type { Value } from '../../access/table-access.js';
+import { compileCatalogCall, isCatalogCall } from './catalog-calls.js';
 import type { Evaluator } from './compile-expr.js';
 import type { Runtime } from './runtime.js';
-
-const microsPerDay = 86_400_000_000n;
 
 function sequenceOid(v: Value, rt: Runtime): number {
   if (typeof v === 'number') return v;
@@ -21,17 +21,8 @@ function sequenceOid(v: Value, rt: Runtime): number {
 export function compileContextCall(name: string, args: Evaluator[], rt: Runtime): Evaluator {
   const ctx = rt.ctx;
   const [a0, a1, a2] = args;
+  if (name === 'current_setting' && args.length === 2) return compileCatalogCall(name, args, rt);
   switch (name) {
-    case 'now':
-    case 'transaction_timestamp':
-      return () => ctx.transactionTimestamp;
-    case 'statement_timestamp':
-    case 'clock_timestamp':
-      return () => ctx.statementTimestamp;
-    case 'localtimestamp':
-      return () => ctx.transactionTimestamp;
-    case 'current_date':
-      return () => Number(ctx.transactionTimestamp / microsPerDay);
     case 'current_user':
       return () => ctx.currentUser;
     case 'session_user':
@@ -43,7 +34,7 @@ export function compileContextCall(name: string, args: Evaluator[], rt: Runtime)
     case 'pg_backend_pid':
       return () => ctx.backendPid;
     case 'version':
-      return () => 'PostgreSQL 16.0 (Keel) on x86_64-pc-linux-gnu, compiled by TypeScript, 64-bit';
+      return () => 'PostgreSQL 16.4 (Keel 0.1.0) on x86_64-pc-linux-gnu, compiled by TypeScript, 64-bit';
     case 'current_setting':
       return (row) => {
         const setting = a0?.(row);
@@ -70,6 +61,7 @@ export function compileContextCall(name: string, args: Evaluator[], rt: Runtime)
     case 'lastval':
       return () => ctx.sequences.lastval();
     default:
+      if (isCatalogCall(name)) return compileCatalogCall(name, args, rt);
       throw new KeelError(SqlState.UndefinedFunction, `function ${name}() does not exist`);
   }
 }

@@ -220,6 +220,14 @@ function registerLengths(): void {
   defineFunction('bit_length', ['bytea'], 'int4', ([b]) => bytes(b).length * 8);
 }
 
+/** PostgreSQL's text_overlay: the part of `a` before `from`, then `b`, then `a` after `count` characters. */
+function overlay(a: string, b: string, from: number, count: number): string {
+  if (from <= 0) throw new KeelError(SqlState.SubstringError, 'negative substring length not allowed');
+  const end = from + count;
+  if (end > 2147483647 || end < -2147483648) throw new KeelError(SqlState.NumericValueOutOfRange, 'integer out of range');
+  return substring(a, 1, from - 1) + b + substring(a, end, null);
+}
+
 function registerCaseAndSlices(): void {
   defineFunction('lower', ['text'], 'text', ([s]) => asciiLower(str(s)));
   defineFunction('upper', ['text'], 'text', ([s]) => asciiUpper(str(s)));
@@ -238,6 +246,13 @@ function registerCaseAndSlices(): void {
   );
   defineFunction('substring', ['bytea', 'int4', 'int4'], 'bytea', ([b, f, c]) =>
     byteaSub(bytes(b), num(f), num(c)),
+  );
+  // OVERLAY(a PLACING b FROM s [FOR n]): the grammar's overlay(a, b, s[, n]); n defaults to b's length.
+  defineFunction('overlay', ['text', 'text', 'int4', 'int4'], 'text', ([a, b, f, c]) =>
+    overlay(str(a), str(b), num(f), num(c)),
+  );
+  defineFunction('overlay', ['text', 'text', 'int4'], 'text', ([a, b, f]) =>
+    overlay(str(a), str(b), num(f), [...str(b)].length),
   );
   defineFunction('strpos', ['text', 'text'], 'int4', ([s, sub]) => strpos(str(s), str(sub)));
   defineFunction('position', ['text', 'text'], 'int4', ([s, sub]) => strpos(str(s), str(sub)));

@@ -14,10 +14,11 @@ import { bindQuery, type OutputColumn } from './bind/bind-query.js';
 import { bindDelete, bindUpdate } from './bind/bind-update-delete.js';
 import { Binder } from './bind/binder.js';
 import { Scope } from './bind/scope.js';
-import type { PlanNode } from './ir/logical.js';
+import type { CteDef, PlanNode } from './ir/logical.js';
 import { choosePhysical } from './optimize/physical.js';
 import { pushDownPredicates } from './optimize/pushdown.js';
 import { planSubLinks } from './optimize/sublinks.js';
+import { TypeOid } from './registry/registry.js';
 
 export type StatementKind = 'select' | 'insert' | 'update' | 'delete' | 'explain';
 
@@ -28,6 +29,10 @@ export interface PlannedStatement {
   locks: LockRequest[];
   dependencies: Oid[];
   paramTypes: Oid[];
+  /** ColumnId -> `alias.column`, for EXPLAIN. */
+  columnNames: Map<number, string>;
+  /** Data-modifying CTEs: run to completion before the query reads anything. */
+  modifyingCtes: CteDef[];
   explain: { analyze: boolean; format: 'text' | 'json'; inner: StatementKind } | null;
 }
 
@@ -56,6 +61,15 @@ function bindStatement(
 }
 
 function optimize(plan: PlanNode, binder: Binder, ctx: PlanningContext): PlanNode {
+  // Each CTE is planned once, inner ones first; the queries using them read the result.
+  for (const cte of binder.ctes) {
+    cte.plan = optimizeTree(cte.plan, binder, ctx);
+    cte.optimized = true;
+  }
+  return optimizeTree(plan, binder, ctx);
+}
+
+function optimizeTree(plan: PlanNode, binder: Binder, ctx: PlanningContext): PlanNode {
   const withJoins = planSubLinks(plan, (name) => binder.newColumn(name));
   return choosePhysical(pushDownPredicates(withJoins), ctx.catalog);
 }
@@ -66,7 +80,12 @@ export function planStatement(
   ctx: PlanningContext,
   paramTypes: Oid[],
 ): PlannedStatement {
-  const binder = new Binder(ctx, [...paramTypes], sql);
+  // Parse's parameter type 0 means "unspecified" (postgres.js, JDBC): infer it like unknown.
+  const binder = new Binder(
+    ctx,
+    paramTypes.map((t) => (t === 0 ? TypeOid.unknown : t)),
+    sql,
+  );
   const explainStmt = unwrap<ExplainStmt>(node, 'ExplainStmt');
   const target = explainStmt === null ? node : (explainStmt.query ?? node);
   const bound = bindStatement(target, binder);
@@ -77,6 +96,8 @@ export function planStatement(
     locks: binder.locks,
     dependencies: [...binder.dependencies],
     paramTypes: binder.paramTypes,
+    columnNames: binder.columnNames,
+    modifyingCtes: binder.ctes.filter((c) => c.modifying),
   };
   if (explainStmt === null) return { ...base, kind: bound.kind, columns: bound.columns, explain: null };
   const options = (explainStmt.options ?? []).map(

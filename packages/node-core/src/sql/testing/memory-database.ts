@@ -14,9 +14,23 @@ import type {
   Tid,
   WriteOutcome,
 } from '../../access/table-access.js';
-import type { Column, IndexRelation, Namespace, Relation, TableRelation } from '../../catalog/objects.js';
-import type { CatalogReader, ExecutionContext, PlanningContext, VirtualTable } from '../context.js';
-import { compareValues } from '../plan/registry/registry.js';
+import type {
+  Column,
+  ForeignKeyAction,
+  IndexRelation,
+  Namespace,
+  Relation,
+  TableRelation,
+} from '../../catalog/objects.js';
+import type {
+  CatalogReader,
+  ExecutionContext,
+  PlanningContext,
+  ReferencingForeignKey,
+  VirtualTable,
+} from '../context.js';
+import { compareValues } from '../types/compare.js';
+import type { Value as TypedValue } from '../types/value.js';
 
 const publicNs: Namespace = { kind: 'namespace', oid: 2200, name: 'public', ownerOid: 10 };
 
@@ -129,11 +143,48 @@ export class MemoryDatabase implements TableAccess, CatalogReader {
       .map((o) => this.relations.get(o))
       .filter((r): r is IndexRelation => r?.kind === 'index');
   }
+  referencingForeignKeys(table: TableRelation): ReferencingForeignKey[] {
+    const out: ReferencingForeignKey[] = [];
+    for (const r of this.relations.values()) {
+      if (r.kind !== 'table') continue;
+      for (const constraint of r.constraints)
+        if (constraint.kind === 'foreign' && constraint.refTableOid === table.oid) out.push({ table: r, constraint });
+    }
+    return out;
+  }
+
+  /** Adds FOREIGN KEY (columns) REFERENCES ref (refColumns) with the given actions. */
+  addForeignKey(
+    table: TableRelation,
+    columns: string[],
+    ref: TableRelation,
+    refColumns: string[],
+    actions: { onDelete?: ForeignKeyAction; onUpdate?: ForeignKeyAction } = {},
+  ): void {
+    const attnum = (t: TableRelation, c: string) => t.columns.find((x) => x.name === c)?.attnum ?? 0;
+    table.constraints.push({
+      kind: 'foreign',
+      oid: this.nextOid++,
+      name: `${table.name}_${columns.join('_')}_fkey`,
+      columns: columns.map((c) => attnum(table, c)),
+      refTableOid: ref.oid,
+      refColumns: refColumns.map((c) => attnum(ref, c)),
+      onDelete: actions.onDelete ?? 'a',
+      onUpdate: actions.onUpdate ?? 'a',
+      matchFull: false,
+      deferrable: false,
+      initiallyDeferred: false,
+    });
+  }
+
   regclassIn(name: string): number | null {
     return this.resolveRelation(null, name)?.oid ?? null;
   }
   regclassOut(oid: number): string {
     return this.relations.get(oid)?.name ?? String(oid);
+  }
+  callCatalogFunction(name: string): never {
+    throw new KeelError(SqlState.FeatureNotSupported, `${name} needs the engine's catalog`);
   }
 
   planning(): PlanningContext {
@@ -196,7 +247,7 @@ export class MemoryDatabase implements TableAccess, CatalogReader {
     for (let i = 0; i < Math.min(a.length, b.length); i++) {
       const k = index.keys[i];
       const type = table.columns.find((c) => c.attnum === k?.attnum)?.typeOid ?? 25;
-      const c = compareValues(type, a[i] ?? null, b[i] ?? null);
+      const c = compareValues(type, (a[i] ?? null) as TypedValue, (b[i] ?? null) as TypedValue);
       if (c !== 0) return c;
     }
     return 0;

@@ -20,11 +20,14 @@ import type { Interval, Jsonb, PgArray, Value } from './value.js';
 const int32Max = 2147483647;
 const int32Min = -2147483648;
 
+/** One writer reused by every call: encoding is synchronous and `finish` copies the bytes out. */
+const shared = new ByteWriter(256);
+
 /** Binary output of a non-null value. */
 export function sendBinary(oid: TypeOid, value: Value): Uint8Array {
-  const w = new ByteWriter(64);
-  writeBinary(w, oid, value);
-  return w.finish();
+  shared.reset();
+  writeBinary(shared, oid, value);
+  return shared.finish();
 }
 
 function writeBinary(w: ByteWriter, oid: TypeOid, value: Value): void {

@@ -33,13 +33,32 @@ function formatSpecial(x: number): string | null {
   return null;
 }
 
-/** The shortest exponent form that reads back as the same float4. */
+/**
+ * The shortest exponent form that reads back as the same float4. A decimal exactly halfway
+ * between two float4 values does not count (PostgreSQL's Ryu f2s excludes the bounds): '-7.04e11'
+ * reads as -704000032768 only by round-half-even, so PostgreSQL prints -7.0400003e+11.
+ */
 function shortestFloat4(x: number): string {
+  const [below, above] = float4Midpoints(x);
   for (let p = 1; p < 9; p++) {
     const s = x.toExponential(p - 1);
-    if (Math.fround(Number(s)) === x) return s;
+    const d = Number(s);
+    if (Math.fround(d) === x && d !== below && d !== above) return s;
   }
   return x.toExponential(8);
+}
+
+/** The midpoints between a float4 and its two neighbours (exact in a double). */
+function float4Midpoints(x: number): [number, number] {
+  const f = new Float32Array(1);
+  const bits = new Uint32Array(f.buffer);
+  f[0] = x;
+  const self = bits[0] ?? 0;
+  bits[0] = self - 1;
+  const down = f[0] ?? x;
+  bits[0] = self + 1;
+  const up = f[0] ?? x;
+  return [(x + down) / 2, (x + up) / 2];
 }
 
 /** Lays out `d.ddde±x` digits: plain when -4 <= exponent < limit, else `d.ddde±XX`. */

@@ -55,12 +55,11 @@ export function encodeKeyValue(w: ByteWriter, value: Value, column: KeyColumn): 
   }
 }
 
+/** One writer reused by every call: encoding is synchronous and `finish` copies the bytes out. */
+const shared = new ByteWriter(256);
+
 /** Encodes a composite key. */
-export function encodeKey(
-  values: readonly Value[],
-  columns: readonly KeyColumn[],
-  w = new ByteWriter(64),
-): Uint8Array {
+export function encodeKey(values: readonly Value[], columns: readonly KeyColumn[], w = shared): Uint8Array {
   w.reset();
   for (let i = 0; i < columns.length; i++) {
     const column = columns[i];

@@ -74,7 +74,7 @@ export class BTreeOp {
   }
 
   /** Descends from the root to level `toLevel` along target (key, tid); returns the path, leaf first. */
-  descend(key: Buffer, tid: number, toLevel = 0): PathStep[] {
+  descend(key: Uint8Array, tid: number, toLevel = 0): PathStep[] {
     const path: PathStep[] = [];
     let pageNo = this.root;
     for (let level = this.rootLevel; level > toLevel; level--) {

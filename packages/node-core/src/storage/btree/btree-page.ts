@@ -13,7 +13,8 @@
  * The first item of an internal page is its "minus infinity" downlink: its key is ignored
  * (and stored empty). Entry (key, tid) pairs are unique, so duplicate keys need no special
  * case anywhere; separators carry the tid too (as PostgreSQL 12+'s heap TID tiebreaker).
- * Exports: layout constants, item and special-area accessors, compareAt, lowerBound, childIndex.
+ * Exports: layout constants, item and special-area accessors, compareAt, compareKey, lowerBound,
+ * childIndex.
  */
 import type { PageNo, Tid } from '../ids.js';
 import { readU53, writeU53 } from '../int53.js';
@@ -110,17 +111,31 @@ export function encodeItem(key: Uint8Array, tid: Tid, child?: PageNo): Buffer {
   const item = Buffer.allocUnsafe(
     child === undefined ? leafItemSize(key.length) : internalItemSize(key.length),
   );
-  item.writeUInt16LE(key.length, 0);
-  item.set(key, 2);
-  writeU53(item, 2 + key.length, tid);
-  if (child !== undefined) item.writeUInt32LE(child, 2 + key.length + 8);
+  writeItemAt(item, 0, key, tid, child);
   return item;
+}
+
+/** Writes an item's bytes at page[offset] (in place, so an insert needs no temporary buffer). */
+export function writeItemAt(page: Buffer, offset: number, key: Uint8Array, tid: Tid, child?: PageNo): void {
+  page.writeUInt16LE(key.length, offset);
+  page.set(key, offset + 2);
+  writeU53(page, offset + 2 + key.length, tid);
+  if (child !== undefined) page.writeUInt32LE(child, offset + 2 + key.length + 8);
+}
+
+/** A stored item's bytes, as a view into the page (valid while the page is unchanged). */
+export function itemView(page: Buffer, slot: number): Buffer {
+  const offset = itemOffset(page, slot);
+  return page.subarray(offset, offset + itemLength(page, slot));
 }
 
 /** Copy of a stored item's bytes. */
 export function copyItem(page: Buffer, slot: number): Buffer {
   const offset = itemOffset(page, slot);
-  return Buffer.from(page.subarray(offset, offset + itemLength(page, slot)));
+  const length = itemLength(page, slot);
+  const item = Buffer.allocUnsafe(length);
+  page.copy(item, 0, offset, offset + length);
+  return item;
 }
 
 /** Bytes used by items and slots on a node page. */
@@ -135,17 +150,36 @@ export function usedBytes(page: Buffer): number {
  * Compares the search target (key, tid) with the item in `slot`: negative when the target is
  * smaller. `tid` may be fractional or +-Infinity to search between entries.
  */
-export function compareAt(page: Buffer, slot: number, key: Buffer, tid: number): number {
+export function compareAt(page: Buffer, slot: number, key: Uint8Array, tid: number): number {
   const start = itemKeyStart(page, slot);
   const end = start + page.readUInt16LE(start - 2);
-  const c = key.compare(page, start, end);
+  const c = compareKey(key, page, start, end);
   if (c !== 0) return c;
   const itemTidValue = readU53(page, end);
   return tid < itemTidValue ? -1 : tid > itemTidValue ? 1 : 0;
 }
 
+/** Keys up to this long are compared in JS; longer ones by memcmp (the call costs more than a short loop). */
+const SHORT_KEY = 32;
+
+/** Orders `key` against page[start, end) as Buffer.compare would (sign only). */
+export function compareKey(key: Uint8Array, page: Buffer, start: number, end: number): number {
+  const keyLength = key.length;
+  const storedLength = end - start;
+  if (keyLength > SHORT_KEY && storedLength > SHORT_KEY) {
+    return Buffer.compare(key, page.subarray(start, end));
+  }
+  const n = Math.min(keyLength, storedLength);
+  for (let i = 0; i < n; i++) {
+    const a = key[i] as number;
+    const b = page[start + i] as number;
+    if (a !== b) return a < b ? -1 : 1;
+  }
+  return keyLength === storedLength ? 0 : keyLength < storedLength ? -1 : 1;
+}
+
 /** First slot (1-based) whose item is >= target; count + 1 when none (leaf pages). */
-export function lowerBound(page: Buffer, key: Buffer, tid: number): number {
+export function lowerBound(page: Buffer, key: Uint8Array, tid: number): number {
   let lo = 1;
   let hi = slotCount(page) + 1;
   while (lo < hi) {
@@ -157,7 +191,7 @@ export function lowerBound(page: Buffer, key: Buffer, tid: number): number {
 }
 
 /** Slot of the downlink to follow for target (last item <= target; item 1 is minus infinity). */
-export function childIndex(page: Buffer, key: Buffer, tid: number): number {
+export function childIndex(page: Buffer, key: Uint8Array, tid: number): number {
   let lo = 2;
   let hi = slotCount(page) + 1;
   while (lo < hi) {

@@ -10,12 +10,12 @@
 import { assert } from '@keel/errors';
 import type { PageNo, Tid } from '../ids.js';
 import { readU53 } from '../int53.js';
-import { initPage, PageKind, SLOT_SIZE } from '../page/page-layout.js';
+import { initPage, PAGE_SIZE, PageKind, SLOT_SIZE } from '../page/page-layout.js';
 import { insertItemAt, pageFreeSpace, slotCount } from '../page/slotted-page.js';
 import type { BTreeOp, PathStep } from './btree-op.js';
 import {
-  copyItem,
   encodeItem,
+  itemView,
   META_PAGE,
   NODE_CAPACITY,
   nodeLeft,
@@ -30,6 +30,11 @@ import {
 
 const RIGHTMOST_FILL = 0.9;
 const EMPTY_KEY = Buffer.alloc(0);
+/**
+ * Copy of the page being split. One is enough: a split finishes with the items before it
+ * recurses into the parent, and the parent's new item (the downlink) is a buffer of its own.
+ */
+const splitScratch = Buffer.alloc(PAGE_SIZE);
 
 /** Key, tid and (internal items) child of an encoded item. */
 export function itemParts(item: Buffer): { key: Buffer; tid: Tid; child: PageNo } {
@@ -64,8 +69,11 @@ function splitNode(op: BTreeOp, path: PathStep[], level: number, item: Buffer, s
   const old = op.page(leftNo);
   const nodeLvl = nodeLevel(old);
   const count = slotCount(old);
+  // The page is rebuilt below, so its items are read from a copy: one page copy and views
+  // into it, not a buffer per item (allocating those was a tenth of a bulk insert's time).
+  old.copy(splitScratch);
   const items: Buffer[] = [];
-  for (let s = 1; s <= count; s++) items.push(copyItem(old, s));
+  for (let s = 1; s <= count; s++) items.push(itemView(splitScratch, s));
   items.splice(slot - 1, 0, item);
   const appendAtEnd = nodeRight(old) === 0 && slot === count + 1;
   const k = chooseSplit(items, nodeLvl > 0, appendAtEnd);

@@ -122,6 +122,13 @@ describe('BTree', () => {
         expect(tree.delete(victim.key, asTid(victim.tid)), `delete at step ${step}, seed ${seed}`).toBe(
           model.delete(victim),
         );
+      } else if (r < 0.97) {
+        const key =
+          keys.length > 0 && random() < 0.8
+            ? (keys[Math.floor(random() * keys.length)] as Buffer)
+            : randomKey(random);
+        const want = model.entries.filter((e) => e.key.equals(key)).map((e) => e.tid);
+        expect(tree.lookup(key), `lookup at step ${step}, seed ${seed}`).toEqual(want);
       } else {
         const lower = random() < 0.7 ? randomKey(random).subarray(0, 1 + Math.floor(random() * 3)) : null;
         const upper = random() < 0.7 ? randomKey(random).subarray(0, 1 + Math.floor(random() * 3)) : null;
@@ -221,6 +228,23 @@ describe('BTree', () => {
     const want: number[] = [];
     for (let i = 7; i < 30000; i += 3000) if ((i + 1) % 7 === 0) want.push(i + 1);
     expect(tree.lookup(key(7))).toEqual(want);
+  });
+
+  it('looks up a key whose entries span many leaves, beside keys it is a prefix of', async () => {
+    const engine = await setup();
+    const tree = engine.btree(engine.createRelation('btree'));
+    const dup = Buffer.from('k'.repeat(300));
+    const longer = Buffer.from(`${'k'.repeat(300)}z`);
+    for (let i = 1; i <= 400; i++) {
+      tree.insert(dup, asTid(i * 3));
+      tree.insert(longer, asTid(i * 3 + 1));
+      tree.insert(Buffer.from('k'.repeat(299)), asTid(i * 3 + 2));
+    }
+    expect(tree.height()).toBeGreaterThan(1);
+    expect(tree.lookup(dup)).toEqual(Array.from({ length: 400 }, (_, i) => (i + 1) * 3));
+    expect(tree.lookup(longer)).toHaveLength(400);
+    expect(tree.lookup(Buffer.from('k'.repeat(301)))).toEqual([]);
+    expect(tree.lookup(Buffer.alloc(0))).toEqual([]);
   });
 
   it('rejects keys over the maximum with 54000', async () => {

@@ -9,24 +9,32 @@
  */
 import { KeelError, SqlState } from '@keel/errors';
 import { InvalidXid, type PageNo, type RelFileId, type Tid, type Xid } from '../ids.js';
-import { initPage, PageKind } from '../page/page-layout.js';
-import { removeItemAt, slotCount } from '../page/slotted-page.js';
+import { initPage, PageKind, SLOT_SIZE } from '../page/page-layout.js';
+import { insertEmptyItemAt, pageFreeSpace, removeItemAt, slotCount } from '../page/slotted-page.js';
 import { BTreeCursor, type ScanOptions } from './btree-cursor.js';
 import { type BTreeEnv, BTreeOp } from './btree-op.js';
 import {
   BTREE_MAGIC,
+  childIndex,
   compareAt,
+  compareKey,
   encodeItem,
   itemChild,
   itemKey,
+  itemKeyLength,
+  itemKeyStart,
   itemTid,
+  leafItemSize,
   lowerBound,
   MAX_KEY_BYTES,
   META_LOWER,
   META_PAGE,
+  metaLevel,
+  metaRoot,
   nodeRight,
   setMetaFreeHead,
   setMetaRoot,
+  writeItemAt,
 } from './btree-page.js';
 import { rebalance } from './btree-shrink.js';
 import { insertIntoNode } from './btree-split.js';
@@ -35,10 +43,6 @@ export interface BulkDeleteResult {
   removed: number;
   /** Leaf pages visited. */
   leaves: number;
-}
-
-function toBuffer(key: Uint8Array): Buffer {
-  return Buffer.isBuffer(key) ? key : Buffer.from(key.buffer, key.byteOffset, key.byteLength);
 }
 
 export class BTree {
@@ -71,43 +75,65 @@ export class BTree {
 
   /** Adds (key, tid); returns false when exactly that entry exists already. */
   insert(key: Uint8Array, tid: Tid, xid: Xid = InvalidXid): boolean {
-    const k = toBuffer(key);
-    checkKey(k);
+    checkKey(key);
     return this.run((op) => {
-      const path = op.descend(k, tid);
+      const path = op.descend(key, tid);
       const leafNo = path[0]?.pageNo ?? 0;
       const page = op.page(leafNo);
-      const slot = lowerBound(page, k, tid);
-      if (slot <= slotCount(page) && compareAt(page, slot, k, tid) === 0) return false;
-      insertIntoNode(op, path, 0, encodeItem(k, tid), slot);
+      const slot = lowerBound(page, key, tid);
+      if (slot <= slotCount(page) && compareAt(page, slot, key, tid) === 0) return false;
+      const size = leafItemSize(key.length);
+      if (pageFreeSpace(page) >= size + SLOT_SIZE) {
+        // The common case: written in place, no temporary item.
+        const leaf = op.write(leafNo);
+        writeItemAt(leaf, insertEmptyItemAt(leaf, slot, size), key, tid);
+        return true;
+      }
+      insertIntoNode(op, path, 0, encodeItem(key, tid), slot);
       return true;
     }, xid);
   }
 
   /** Removes (key, tid); returns false when it was not there. */
   delete(key: Uint8Array, tid: Tid, xid: Xid = InvalidXid): boolean {
-    const k = toBuffer(key);
     return this.run((op) => {
-      const path = op.descend(k, tid);
+      const path = op.descend(key, tid);
       const leafNo = path[0]?.pageNo ?? 0;
       const page = op.page(leafNo);
-      const slot = lowerBound(page, k, tid);
-      if (slot > slotCount(page) || compareAt(page, slot, k, tid) !== 0) return false;
+      const slot = lowerBound(page, key, tid);
+      if (slot > slotCount(page) || compareAt(page, slot, key, tid) !== 0) return false;
       removeItemAt(op.write(leafNo), slot);
       rebalance(op, path, 0);
       return true;
     }, xid);
   }
 
-  /** Tids of the entries whose key equals `key` exactly, in tid order. */
+  /**
+   * Tids of the entries whose key equals `key` exactly, in tid order. Every unique check calls
+   * this, so it walks the pages itself (one pin at a time, nothing copied) instead of opening
+   * a cursor: it runs synchronously, so no page can change under it.
+   */
   lookup(key: Uint8Array): Tid[] {
-    const k = toBuffer(key);
     const out: Tid[] = [];
-    for (const entry of this.scan({
-      lower: { key: k, inclusive: true },
-      upper: { key: k, inclusive: true },
-    })) {
-      if (entry.key.equals(k)) out.push(entry.tid);
+    const pool = this.env.pool;
+    let pageNo = this.leafFor(key, Number.NEGATIVE_INFINITY);
+    let slot = -1;
+    while (pageNo !== 0) {
+      const frame = pool.pin(this.rel, pageNo);
+      try {
+        const page = frame.page;
+        const count = slotCount(page);
+        if (slot < 0) slot = lowerBound(page, key, Number.NEGATIVE_INFINITY);
+        for (; slot <= count; slot++) {
+          const start = itemKeyStart(page, slot);
+          if (compareKey(key, page, start, start + itemKeyLength(page, slot)) !== 0) return out;
+          out.push(itemTid(page, slot));
+        }
+        pageNo = nodeRight(page);
+        slot = 1;
+      } finally {
+        pool.unpin(frame);
+      }
     }
     return out;
   }
@@ -131,6 +157,29 @@ export class BTree {
   /** Height of the tree (1 = a single leaf). */
   height(): number {
     return this.run((op) => op.rootLevel + 1, InvalidXid);
+  }
+
+  /** The leaf where the target (key, tid) belongs, found without keeping any pin. */
+  private leafFor(key: Uint8Array, tid: number): PageNo {
+    const pool = this.env.pool;
+    const meta = pool.pin(this.rel, META_PAGE);
+    let pageNo: PageNo;
+    let level: number;
+    try {
+      pageNo = metaRoot(meta.page);
+      level = metaLevel(meta.page);
+    } finally {
+      pool.unpin(meta);
+    }
+    for (; level > 0; level--) {
+      const frame = pool.pin(this.rel, pageNo);
+      try {
+        pageNo = itemChild(frame.page, childIndex(frame.page, key, tid));
+      } finally {
+        pool.unpin(frame);
+      }
+    }
+    return pageNo;
   }
 
   private leftmostLeaf(): PageNo {
@@ -186,7 +235,7 @@ export class BTree {
   }
 }
 
-function checkKey(key: Buffer): void {
+function checkKey(key: Uint8Array): void {
   if (key.length > MAX_KEY_BYTES) {
     throw new KeelError(
       SqlState.ProgramLimitExceeded,

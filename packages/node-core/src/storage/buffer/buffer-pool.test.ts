@@ -156,10 +156,13 @@ describe('BufferPool', () => {
     expect(violations).toEqual([]);
   });
 
-  it('2Q and ARC keep a hot set through large scans better than LRU and CLOCK', async () => {
+  it.each([
+    'single-page reads',
+    'read-ahead',
+  ] as const)('2Q and ARC keep a hot set through large scans (%s) better than LRU and CLOCK', async (scan) => {
     const ratios = new Map<EvictionPolicyName, number>();
     for (const policy of evictionPolicyNames) {
-      const { rel, pool } = await setup(700, 100, policy);
+      const { engine, rel, pool } = await setup(700, 100, policy);
       const random = seededRandom(99);
       let hotHits = 0;
       let hotReads = 0;
@@ -172,7 +175,10 @@ describe('BufferPool', () => {
           hotHits += pool.stats().hits - before;
         }
         const start = 40 + ((round * 211) % 400);
-        for (let p = start; p < start + 250; p++) markerOf(pool, rel, p);
+        for (let p = start; p < start + 250; p++) {
+          if (scan === 'read-ahead') engine.heap(rel).scanPage(p, { readAhead: 16 });
+          else markerOf(pool, rel, p);
+        }
       }
       ratios.set(policy, hotHits / hotReads);
     }

@@ -108,7 +108,7 @@ export class BufferPool {
     if (hit) {
       hit.pinCount++;
       this.counters.hits++;
-      this.policy.touch(hit.id);
+      this.reference(hit);
       return hit;
     }
     this.counters.misses++;
@@ -135,7 +135,7 @@ export class BufferPool {
     const hit = this.table.get(key);
     if (hit) {
       hit.pinCount++;
-      this.policy.touch(hit.id);
+      this.reference(hit);
       return hit;
     }
     const frame = this.takeFrame(key);
@@ -238,9 +238,16 @@ export class BufferPool {
       if (!extra) break;
       page.copy(extra.page);
       this.install(extra, rel, pageNo + i, key);
+      extra.prefetched = true;
       this.counters.readAheadPages++;
     }
     frame.pinCount = 0;
+  }
+
+  /** A pin of a resident page: a re-reference for the policy, unless it was only read ahead. */
+  private reference(frame: Frame): void {
+    if (frame.prefetched) frame.prefetched = false;
+    else this.policy.touch(frame.id);
   }
 
   private install(frame: Frame, rel: RelFileId, pageNo: PageNo, key: number): void {
@@ -248,6 +255,7 @@ export class BufferPool {
     frame.pageNo = pageNo;
     frame.key = key;
     frame.dirty = false;
+    frame.prefetched = false;
     frame.pinCount = 0;
     this.table.set(key, frame);
     this.policy.admit(frame.id, key);

@@ -15,6 +15,12 @@ export class Frame {
   pinCount = 0;
   /** Changed since it was last written. */
   dirty = false;
+  /**
+   * Read ahead and not yet asked for: its first pin is its first use, not a re-reference, so it
+   * must not promote the page in the replacement policy (else every page of a read-ahead scan
+   * would look hot to 2Q and ARC, and the scan would flush their frequency lists).
+   */
+  prefetched = false;
 
   constructor(
     readonly id: number,

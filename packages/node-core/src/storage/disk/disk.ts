@@ -17,6 +17,8 @@ export interface DiskFile {
   read(buf: Uint8Array, position: number): number;
   /** Writes all of buf at position (extending the file when needed). */
   write(buf: Uint8Array, position: number): void;
+  /** write on the libuv pool (zero-filling a WAL segment ahead of need, off the event loop). */
+  writeAsync(buf: Uint8Array, position: number): Promise<void>;
   /** fdatasync on the libuv pool. */
   datasync(): Promise<void>;
   /** fdatasync on the calling thread; only for emergencies (see BufferPool eviction). */
@@ -37,4 +39,6 @@ export interface Disk {
   mkdir(dir: string): void;
   /** Makes the directory's entries (created, renamed, removed files) durable. */
   fsyncDir(dir: string): Promise<void>;
+  /** fsyncDir on the calling thread; only with datasyncBlocking (emergency WAL flush). */
+  fsyncDirBlocking(dir: string): void;
 }

@@ -3,8 +3,10 @@
  * check that a data page is never written ahead of its WAL, or count fdatasync calls), fails
  * fdatasync on demand, tears one write after N bytes, and simulates a power loss: every 4 KiB
  * block written since its file's last completed fdatasync is, at random, kept or put back to
- * its last durable content. Directory operations are treated as durable at once (the model
- * stops at file contents; a limit stated in the storage README).
+ * its last durable content; and of the file creations and renames in a directory since its
+ * last completed fsync, a random prefix survives and the rest is undone (a created file
+ * vanishes, a renamed one goes back to its old name and the file it replaced comes back), as
+ * on a file system that journals metadata in order. Removals count as durable at once.
  * Exports: FaultDisk, DiskOp, SimulatedCrash.
  */
 import { KeelError, SqlState } from '@keel/errors';
@@ -36,6 +38,11 @@ interface BlockState {
   lastWrite: number;
 }
 
+/** A directory change not yet made durable by an fsync of its directory. */
+type DirChange =
+  | { kind: 'create'; path: string }
+  | { kind: 'rename'; from: string; to: string; replaced: Buffer | null };
+
 interface Tear {
   matches: (path: string) => boolean;
   afterBytes: number;
@@ -49,6 +56,7 @@ export class FaultDisk implements Disk {
   readonly counts = { write: 0, read: 0, datasync: 0, fsyncDir: 0, bytesWritten: 0 };
   private tear: Tear | null = null;
   private readonly unsynced = new Map<string, Map<number, BlockState>>();
+  private readonly dirChanges = new Map<string, DirChange[]>();
   private writeCounter = 0;
 
   constructor(private readonly inner: Disk) {}
@@ -63,7 +71,10 @@ export class FaultDisk implements Disk {
    * durable content with probability `revertProbability` (1 = lose everything unsynced).
    * Open files must be abandoned afterwards.
    */
-  powerLoss(random: () => number, revertProbability: number): { reverted: number; kept: number } {
+  powerLoss(
+    random: () => number,
+    revertProbability: number,
+  ): { reverted: number; kept: number; entriesLost: number } {
     let reverted = 0;
     let kept = 0;
     for (const [path, blocks] of this.unsynced) {
@@ -80,10 +91,21 @@ export class FaultDisk implements Disk {
       file.close();
     }
     this.unsynced.clear();
-    return { reverted, kept };
+    let entriesLost = 0;
+    for (const changes of this.dirChanges.values()) {
+      const survive = revertProbability >= 1 ? 0 : Math.floor(random() * (changes.length + 1));
+      for (let i = changes.length - 1; i >= survive; i--) {
+        const change = changes[i];
+        if (change) this.undoDirChange(change);
+        entriesLost++;
+      }
+    }
+    this.dirChanges.clear();
+    return { reverted, kept, entriesLost };
   }
 
   open(path: string, mode: OpenMode): DiskFile {
+    if (mode === 'create' && !this.inner.exists(path)) this.noteDirChange({ kind: 'create', path });
     return new FaultDiskFile(this, this.inner.open(path, mode));
   }
 
@@ -93,6 +115,12 @@ export class FaultDisk implements Disk {
 
   rename(from: string, to: string): void {
     this.onOp?.({ kind: 'rename', from, to });
+    this.noteDirChange({
+      kind: 'rename',
+      from,
+      to,
+      replaced: this.inner.exists(to) ? readAll(this.inner, to) : null,
+    });
     this.inner.rename(from, to);
     const blocks = this.unsynced.get(from);
     this.unsynced.delete(from);
@@ -113,10 +141,64 @@ export class FaultDisk implements Disk {
     this.inner.mkdir(dir);
   }
 
-  fsyncDir(dir: string): Promise<void> {
+  async fsyncDir(dir: string): Promise<void> {
     this.counts.fsyncDir++;
     this.onOp?.({ kind: 'fsyncDir', path: dir });
-    return this.inner.fsyncDir(dir);
+    const covered = this.dirChanges.get(dir)?.length ?? 0;
+    await this.inner.fsyncDir(dir);
+    this.dirChanges.get(dir)?.splice(0, covered);
+  }
+
+  fsyncDirBlocking(dir: string): void {
+    this.counts.fsyncDir++;
+    this.onOp?.({ kind: 'fsyncDir', path: dir });
+    this.inner.fsyncDirBlocking(dir);
+    this.dirChanges.delete(dir);
+  }
+
+  /** Undoes every file creation and rename not yet covered by an fsync of its directory. */
+  loseUnsyncedDirectoryEntries(): number {
+    let lost = 0;
+    for (const changes of this.dirChanges.values()) {
+      for (let i = changes.length - 1; i >= 0; i--) {
+        const change = changes[i];
+        if (change) this.undoDirChange(change);
+        lost++;
+      }
+    }
+    this.dirChanges.clear();
+    return lost;
+  }
+
+  /** Directory changes of `dir` a power loss could still undo (tests). */
+  pendingDirChanges(dir: string): number {
+    return this.dirChanges.get(dir)?.length ?? 0;
+  }
+
+  private noteDirChange(change: DirChange): void {
+    const path = change.kind === 'create' ? change.path : change.to;
+    const dir = path.slice(0, path.lastIndexOf('/'));
+    let changes = this.dirChanges.get(dir);
+    if (!changes) {
+      changes = [];
+      this.dirChanges.set(dir, changes);
+    }
+    changes.push(change);
+  }
+
+  private undoDirChange(change: DirChange): void {
+    if (change.kind === 'create') {
+      if (this.inner.exists(change.path)) this.inner.remove(change.path);
+      return;
+    }
+    if (!this.inner.exists(change.to)) return;
+    this.inner.rename(change.to, change.from);
+    if (change.replaced) {
+      const file = this.inner.open(change.to, 'create');
+      file.truncate(0);
+      file.write(change.replaced, 0);
+      file.close();
+    }
   }
 
   /** @internal bookkeeping for FaultDiskFile.write */
@@ -185,6 +267,17 @@ export class FaultDisk implements Disk {
   }
 }
 
+function readAll(disk: Disk, path: string): Buffer {
+  const file = disk.open(path, 'existing');
+  try {
+    const buf = Buffer.alloc(file.size());
+    file.read(buf, 0);
+    return buf;
+  } finally {
+    file.close();
+  }
+}
+
 function readBlock(file: DiskFile, blockNo: number): Buffer {
   const buf = Buffer.alloc(BLOCK);
   file.read(buf, blockNo * BLOCK);
@@ -213,6 +306,15 @@ class FaultDiskFile implements DiskFile {
       throw new SimulatedCrash(`torn write of ${this.inner.path} after ${tornAfter} bytes`);
     }
     this.inner.write(buf, position);
+  }
+
+  async writeAsync(buf: Uint8Array, position: number): Promise<void> {
+    const tornAfter = this.disk.beforeWrite(this.inner, buf, position);
+    if (tornAfter >= 0) {
+      await this.inner.writeAsync(buf.subarray(0, tornAfter), position);
+      throw new SimulatedCrash(`torn write of ${this.inner.path} after ${tornAfter} bytes`);
+    }
+    await this.inner.writeAsync(buf, position);
   }
 
   async datasync(): Promise<void> {

@@ -35,6 +35,17 @@ class NodeDiskFile implements DiskFile {
     }
   }
 
+  async writeAsync(buf: Uint8Array, position: number): Promise<void> {
+    let done = 0;
+    while (done < buf.length) {
+      done += await new Promise<number>((resolve, reject) => {
+        fs.write(this.fd, buf, done, buf.length - done, position + done, (err, written) =>
+          err ? reject(ioError('write', this.path, err)) : resolve(written),
+        );
+      });
+    }
+  }
+
   datasync(): Promise<void> {
     return new Promise((resolve, reject) => {
       fs.fdatasync(this.fd, (err) => (err ? reject(ioError('fdatasync', this.path, err)) : resolve()));
@@ -87,6 +98,18 @@ export class NodeDisk implements Disk {
 
   mkdir(dir: string): void {
     fs.mkdirSync(dir, { recursive: true });
+  }
+
+  fsyncDirBlocking(dir: string): void {
+    let fd = -1;
+    try {
+      fd = fs.openSync(dir, fs.constants.O_RDONLY);
+      fs.fsyncSync(fd);
+    } catch (err) {
+      throw ioError('fsync directory', dir, err);
+    } finally {
+      if (fd >= 0) fs.closeSync(fd);
+    }
   }
 
   fsyncDir(dir: string): Promise<void> {

@@ -118,6 +118,14 @@ export class RelationFiles {
     this.dirDirty = true;
   }
 
+  /** Removes free space map files (and their temporaries) whose relation file is gone. */
+  removeStrayHints(): void {
+    for (const name of this.disk.list(this.dir)) {
+      const match = /^([0-9]+)\.fsm(\.tmp)?$/.exec(name);
+      if (match && !this.files.has(asRelFileId(Number(match[1])))) this.disk.remove(`${this.dir}/${name}`);
+    }
+  }
+
   /** fdatasyncs every file written since the last call, and the directory if files came or went. */
   async syncAll(): Promise<void> {
     const files = [...this.needSync];

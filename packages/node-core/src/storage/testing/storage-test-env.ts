@@ -2,7 +2,7 @@
  * Test helpers for the storage engine: temporary data directories, a seeded PRNG (printed
  * seeds make failures replayable), and an engine factory with timers off so tests are
  * deterministic. Test-only: nothing in the engine imports this file.
- * Exports: tempDataDir, removeDir, seededRandom, seedFromEnv, openTestEngine.
+ * Exports: tempDataDir, removeDir, seededRandom, seedFromEnv, openTestEngine, waitFor.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -50,4 +50,16 @@ export function openTestEngine(
     bgwriterDelayMs: 0,
     ...extra,
   });
+}
+
+/** Polls `probe` on later turns of the event loop until it holds (no fixed sleeps in tests). */
+export async function waitFor(
+  probe: () => boolean,
+  options: { what: string; timeoutMs?: number },
+): Promise<void> {
+  const deadline = Date.now() + (options.timeoutMs ?? 10_000);
+  while (!probe()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${options.what}`);
+    await new Promise<void>((resolve) => setTimeout(resolve, 5));
+  }
 }

@@ -6,14 +6,15 @@
  * Exports: AggregateOp.
  */
 import type { Row, Value } from '../../../access/table-access.js';
-import type { AggCall, AggregateNode } from '../../plan/ir/logical.js';
+import type { AggCall, AggregateNode, SortKey } from '../../plan/ir/logical.js';
+import { comparatorFor } from '../../plan/registry/registry.js';
 import { outputColumns } from '../../plan/ir/logical.js';
-import type { AggregateState } from '../../plan/registry/registry.js';
-import { compileExpr, compilePredicate, type Evaluator, layoutOf } from '../compile-expr.js';
+import type { Value as TypedValue } from '../../types/value.js';
+import { compileExpr, compilePredicate, type Evaluator, type Layout, layoutOf } from '../compile-expr.js';
+import { type RowKey, rowKeyOf } from '../row-key.js';
 import type { Batch, Operator, Runtime } from '../runtime.js';
 import { estimateRowBytes } from '../spill/row-codec.js';
 import { TempRowFile } from '../spill/temp-file.js';
-import { rowKey } from './distinct.js';
 import { BatchQueue } from './drain.js';
 import { compileRowComparator, type KeyedRow } from './sort-keys.js';
 
@@ -21,13 +22,14 @@ interface CompiledAgg {
   call: AggCall;
   args: Evaluator[];
   filter: ((row: Row) => boolean) | null;
-  fns: ReturnType<AggCall['agg']['make']>;
+  /** Key of the argument values, for DISTINCT. */
+  argKey: RowKey;
   order: ReturnType<typeof compileRowComparator> | null;
 }
 
 interface Group {
   keys: Value[];
-  states: AggregateState[];
+  states: unknown[];
   distinct: (Set<unknown> | null)[];
   /** Rows buffered for aggregates with ORDER BY. */
   ordered: (KeyedRow[] | null)[];
@@ -39,6 +41,7 @@ export class AggregateOp implements Operator {
   private queue: BatchQueue | null = null;
   private readonly groupEvals: Evaluator[];
   private readonly aggs: CompiledAgg[];
+  private readonly groupKey: RowKey;
   private readonly spills: TempRowFile[] = [];
   /** Partitions written because the hash table exceeded work_mem (for EXPLAIN ANALYZE). */
   spilledPartitions = 0;
@@ -54,50 +57,55 @@ export class AggregateOp implements Operator {
       call,
       args: call.args.map((a) => compileExpr(a, layout, rt)),
       filter: call.filter === null ? null : compilePredicate(call.filter, layout, rt),
-      fns: call.agg.make(call.argTypes),
-      order: call.orderBy.length === 0 ? null : compileRowComparator(call.orderBy, layout, rt),
+      argKey: rowKeyOf(call.argTypes),
+      order: orderOf(call, layout, rt),
     }));
+    this.groupKey = rowKeyOf(node.groupBy.map((g) => g.expr.type));
   }
 
   private newGroup(keys: Value[]): Group {
     return {
       keys,
-      states: this.aggs.map(() => ({ value: null, count: 0, extra: null })),
+      states: this.aggs.map((a) => a.call.agg.init()),
       distinct: this.aggs.map((a) => (a.call.distinct ? new Set<unknown>() : null)),
       ordered: this.aggs.map((a) => (a.order === null ? null : [])),
     };
   }
 
   private accumulate(group: Group, row: Row): void {
-    this.aggs.forEach((a, i) => {
-      if (a.filter !== null && !a.filter(row)) return;
-      const args = a.args.map((e) => e(row));
-      if (a.call.agg.strict && args.some((v) => v === null)) return;
+    const ctx = this.rt.evalCtx;
+    const aggs = this.aggs;
+    for (let i = 0; i < aggs.length; i++) {
+      const a = aggs[i] as CompiledAgg;
+      if (a.filter !== null && !a.filter(row)) continue;
+      const args = a.args.map((e) => e(row)) as TypedValue[];
+      if (a.call.skipNulls && hasNull(args)) continue;
       const seen = group.distinct[i];
       if (seen !== null && seen !== undefined) {
-        const key = rowKey(args);
-        if (seen.has(key)) return;
+        const key = a.argKey(args);
+        if (seen.has(key)) continue;
         seen.add(key);
       }
       const ordered = group.ordered[i];
       if (ordered !== null && ordered !== undefined && a.order !== null) {
         ordered.push({ ...a.order.decorate(row), row: args });
-        return;
+        continue;
       }
-      a.fns.step(group.states[i] as AggregateState, args);
-    });
+      group.states[i] = a.call.agg.transition(group.states[i], args, ctx);
+    }
   }
 
   private finish(group: Group, set: number[] | null, setIndex: number): Row {
+    const ctx = this.rt.evalCtx;
     const values = this.aggs.map((a, i) => {
-      const state = group.states[i] as AggregateState;
+      let state = group.states[i];
       const ordered = group.ordered[i];
       if (ordered !== null && ordered !== undefined && a.order !== null) {
         const order = a.order;
         ordered.sort((x, y) => order.compare(x, y));
-        for (const k of ordered) a.fns.step(state, k.row);
+        for (const k of ordered) state = a.call.agg.transition(state, k.row as TypedValue[], ctx);
       }
-      return a.fns.final(state);
+      return a.call.agg.final(state, ctx);
     });
     const keys = set === null ? group.keys : group.keys.map((k, i) => (set.includes(i) ? k : null));
     const row: Row = [...keys, ...values];
@@ -122,7 +130,7 @@ export class AggregateOp implements Operator {
     const plain = this.node.groupBy.length === 0 || (set !== null && set.length === 0);
     for await (const row of source as AsyncIterable<Row>) {
       const keys = this.groupEvals.map((e, i) => (set === null || set.includes(i) ? e(row) : null));
-      const key = plain ? 0 : rowKey(keys);
+      const key = plain ? 0 : this.groupKey(keys);
       let group = groups.get(key);
       if (group === undefined) {
         if (bytes > this.rt.workMemBytes && depth < 3 && !plain) {
@@ -191,6 +199,27 @@ export class AggregateOp implements Operator {
     await this.input.close();
     for (const f of this.spills) await f.remove();
   }
+}
+
+/**
+ * The order an aggregate sees its rows in: its ORDER BY; for DISTINCT without one, the sorted
+ * arguments (PostgreSQL sorts to find distinct values, so array_agg(DISTINCT x) comes out sorted).
+ */
+function orderOf(call: AggCall, layout: Layout, rt: Runtime): ReturnType<typeof compileRowComparator> | null {
+  if (call.orderBy.length > 0) return compileRowComparator(call.orderBy, layout, rt);
+  if (!call.distinct) return null;
+  const keys: SortKey[] = call.args.map((expr) => ({
+    expr,
+    descending: false,
+    nullsFirst: false,
+    compare: comparatorFor(expr.type),
+  }));
+  return compileRowComparator(keys, layout, rt);
+}
+
+function hasNull(values: readonly TypedValue[]): boolean {
+  for (const v of values) if (v === null) return true;
+  return false;
 }
 
 function hashString(s: string): number {

@@ -10,16 +10,17 @@ import type { Row, Value } from '../../../access/table-access.js';
 import type { SubLinkExpr } from '../../plan/ir/expr.js';
 import type { ApplyNode, PlanNode } from '../../plan/ir/logical.js';
 import { outputColumns } from '../../plan/ir/logical.js';
-import { elementTypeOf, makeArray, TypeOid } from '../../plan/registry/registry.js';
+import { type EvalContext, elementTypeOf, makeArray, TypeOid } from '../../plan/registry/registry.js';
 import { compileExpr, type Evaluator, layoutOf } from '../compile-expr.js';
+import { type RowKey, rowKeyOf } from '../row-key.js';
 import type { Batch, Operator, Runtime } from '../runtime.js';
-import { rowKey } from './distinct.js';
 import { drain } from './drain.js';
 
 interface CompiledLink {
   link: SubLinkExpr;
   left: Evaluator[];
   correlated: { id: number; read: Evaluator }[];
+  key: RowKey;
   cache: Map<unknown, Row[]>;
 }
 
@@ -40,13 +41,14 @@ export class ApplyOp implements Operator {
         id,
         read: compileExpr({ kind: 'column', id, name: '', type: 0, typmod: -1 }, layout, rt),
       })),
+      key: rowKeyOf(link.correlated.map(() => 0)),
       cache: new Map(),
     }));
   }
 
   private async rowsOf(c: CompiledLink, row: Row): Promise<Row[]> {
     const values = c.correlated.map((x) => x.read(row));
-    const key = rowKey(values);
+    const key = c.key(values);
     const cached = c.cache.get(key);
     if (cached !== undefined) return cached;
     for (let i = 0; i < c.correlated.length; i++)
@@ -78,11 +80,12 @@ export class ApplyOp implements Operator {
         return rows[0]?.[0] ?? null;
       case 'array':
         return makeArray(
-          elementTypeOf(link.type) ?? TypeOid.text,
+          elementTypeOf(link.type) || TypeOid.text,
           rows.map((r) => r[0] ?? null),
         );
       default:
         return quantified(
+          this.rt.evalCtx,
           link,
           c.left.map((e) => e(row)),
           rows,
@@ -108,7 +111,7 @@ export class ApplyOp implements Operator {
 }
 
 /** x op ANY/ALL (subquery): TRUE/FALSE/NULL as SQL defines them. */
-function quantified(link: SubLinkExpr, left: Value[], rows: Row[]): Value {
+function quantified(ctx: EvalContext, link: SubLinkExpr, left: Value[], rows: Row[]): Value {
   const all = link.linkType === 'all';
   if (rows.length === 0) return all;
   let sawNull = false;
@@ -118,7 +121,7 @@ function quantified(link: SubLinkExpr, left: Value[], rows: Row[]): Value {
       const a = left[i] ?? null;
       const b = r[i] ?? null;
       const cmp = link.compare[i];
-      const v = a === null || b === null || cmp === undefined ? null : cmp(a, b);
+      const v = a === null || b === null || cmp === undefined ? null : cmp(a, b, ctx);
       if (v === false) {
         result = false;
         break;

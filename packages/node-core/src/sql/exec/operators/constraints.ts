@@ -9,18 +9,19 @@ import { KeelError, SqlState } from '@keel/errors';
 import type { Row, Tid, Value } from '../../../access/table-access.js';
 import type { IndexRelation, TableRelation } from '../../../catalog/objects.js';
 import type { Expr } from '../../plan/ir/expr.js';
-import { textOut } from '../../plan/registry/registry.js';
+import { formatText, type TypeSettings } from '../../plan/registry/registry.js';
+import type { Value as TypedValue } from '../../types/value.js';
 import { compileExpr, type Evaluator, layoutOf } from '../compile-expr.js';
 import type { Runtime } from '../runtime.js';
 
 export type RowChecker = (row: Row) => Promise<void>;
 
-export function failingRow(table: TableRelation, row: Row): string {
+export function failingRow(table: TableRelation, row: Row, settings: TypeSettings): string {
   const parts = table.columns
     .filter((c) => !c.dropped)
     .map((c) => {
       const v = row[c.attnum - 1] ?? null;
-      return v === null ? 'null' : textOut(c.typeOid, v);
+      return v === null ? 'null' : formatText(c.typeOid, v as TypedValue, settings);
     });
   return `Failing row contains (${parts.join(', ')}).`;
 }
@@ -46,7 +47,7 @@ export function compileRowChecker(
           SqlState.NotNullViolation,
           `null value in column "${c.name}" of relation "${table.name}" violates not-null constraint`,
           {
-            detail: failingRow(table, row),
+            detail: failingRow(table, row, rt.evalCtx),
             table: table.name,
             column: c.name,
           },
@@ -59,7 +60,7 @@ export function compileRowChecker(
           SqlState.CheckViolation,
           `new row for relation "${table.name}" violates check constraint "${c.name}"`,
           {
-            detail: failingRow(table, row),
+            detail: failingRow(table, row, rt.evalCtx),
             table: table.name,
             constraint: c.name,
           },
@@ -103,7 +104,13 @@ async function checkForeignKey(
   }
   const cols = fk.columns.map((a) => table.columns.find((c) => c.attnum === a)?.name ?? '?').join(', ');
   const vals = fk.columns
-    .map((a, i) => textOut(table.columns.find((c) => c.attnum === a)?.typeOid ?? 25, values[i]))
+    .map((a, i) =>
+      formatText(
+        table.columns.find((c) => c.attnum === a)?.typeOid ?? 25,
+        values[i] as TypedValue,
+        rt.evalCtx,
+      ),
+    )
     .join(', ');
   throw new KeelError(
     SqlState.ForeignKeyViolation,

@@ -5,16 +5,19 @@
  * Exports: FunctionScanOp, ProjectSetOp.
  */
 import type { Row, Value } from '../../../access/table-access.js';
+import type { SetReturning } from '../../plan/ir/expr.js';
 import type { FunctionScanNode, ProjectSetNode } from '../../plan/ir/logical.js';
 import { outputColumns } from '../../plan/ir/logical.js';
+import { makeRecord } from '../../plan/registry/registry.js';
+import type { Value as TypedValue } from '../../types/value.js';
 import { compileExpr, type Evaluator, layoutOf } from '../compile-expr.js';
 import type { Batch, Operator, Runtime } from '../runtime.js';
 import { BatchQueue } from './drain.js';
 
-function callSet(fn: FunctionScanNode['fn'], args: Value[], argTypes: number[], rt: Runtime): Value[] {
-  if (fn.strict && args.some((a) => a === null)) return [];
-  const v = fn.fn(args, { argTypes, random: rt.random });
-  return fn.returnsSet ? (v as Value[]) : [v === undefined ? null : v];
+/** The rows of a set-returning call: one array of column values per row. */
+function callSet(srf: SetReturning, strict: boolean, args: Value[], rt: Runtime): Value[][] {
+  if (strict && args.some((a) => a === null)) return [];
+  return srf.rows(args as TypedValue[], rt.evalCtx);
 }
 
 export class FunctionScanOp implements Operator {
@@ -28,9 +31,9 @@ export class FunctionScanOp implements Operator {
     if (this.queue === null) {
       const empty = new Map<number, number>();
       const args = this.node.args.map((a) => compileExpr(a, empty, this.rt)([]));
-      const values = callSet(this.node.fn, args, this.node.argTypes, this.rt);
+      const rows = callSet(this.node.srf, this.node.strict, args, this.rt);
       const ordinality = this.node.ordinality !== null;
-      this.queue = new BatchQueue(values.map((v, i) => (ordinality ? [v, BigInt(i + 1)] : [v])));
+      this.queue = new BatchQueue(ordinality ? rows.map((r, i) => [...r, BigInt(i + 1)]) : rows);
     }
     return this.queue.take();
   }
@@ -66,12 +69,23 @@ export class ProjectSetOp implements Operator {
     const sets = this.node.outputs.map((o, i) => {
       const c = this.outputs[i];
       if (o.srf === null || c === undefined) return null;
-      return callSet(
-        o.srf.fn,
+      const rows = callSet(
+        o.srf.srf,
+        o.srf.strict,
         c.args.map((a) => a(row)),
-        o.srf.argTypes,
         this.rt,
       );
+      // A multi-column function in the SELECT list yields one record per row.
+      const columns = o.srf.srf.columns;
+      return columns.length === 1
+        ? rows.map((r) => r[0] ?? null)
+        : rows.map((r) =>
+            makeRecord(
+              columns.map((col) => col.type),
+              r,
+              columns.map((col) => col.name),
+            ),
+          );
     });
     const n = Math.max(0, ...sets.map((s) => (s === null ? 0 : s.length)));
     for (let i = 0; i < n; i++) {

@@ -8,8 +8,8 @@ import type { Row, Value } from '../../../access/table-access.js';
 import type { JoinNode } from '../../plan/ir/logical.js';
 import { outputColumns } from '../../plan/ir/logical.js';
 import { compileExpr, type Evaluator, layoutOf } from '../compile-expr.js';
+import { type RowKey, rowKeyOf } from '../row-key.js';
 import type { Batch, Operator, Runtime } from '../runtime.js';
-import { rowKey } from './distinct.js';
 import { type JoinShape, joinShape } from './join-output.js';
 
 interface Entry {
@@ -25,6 +25,8 @@ export class HashJoinOp implements Operator {
   private readonly shape: JoinShape;
   private readonly leftKeys: Evaluator[];
   private readonly rightKeys: Evaluator[];
+  private readonly leftKey: RowKey;
+  private readonly rightKey: RowKey;
 
   constructor(
     private readonly node: JoinNode,
@@ -38,12 +40,14 @@ export class HashJoinOp implements Operator {
     const rl = layoutOf(outputColumns(node.right));
     this.leftKeys = node.keys.map((k) => compileExpr(k.left, ll, rt));
     this.rightKeys = node.keys.map((k) => compileExpr(k.right, rl, rt));
+    this.leftKey = rowKeyOf(node.keys.map((k) => k.left.type));
+    this.rightKey = rowKeyOf(node.keys.map((k) => k.right.type));
   }
 
-  private keyOf(evals: Evaluator[], row: Row): unknown | null {
+  private keyOf(evals: Evaluator[], key: RowKey, row: Row): unknown | null {
     const values: Value[] = evals.map((e) => e(row));
     if (values.some((v) => v === null)) return null;
-    return rowKey(values);
+    return key(values);
   }
 
   private async build(): Promise<Map<unknown, Entry[]>> {
@@ -51,7 +55,7 @@ export class HashJoinOp implements Operator {
     for (let batch = await this.right.next(); batch !== null; batch = await this.right.next()) {
       this.rt.ctx.checkInterrupts();
       for (const row of batch) {
-        const key = this.keyOf(this.rightKeys, row);
+        const key = this.keyOf(this.rightKeys, this.rightKey, row);
         const entry = { row, matched: false };
         if (key === null) {
           this.nullKeyed.push(entry);
@@ -67,7 +71,7 @@ export class HashJoinOp implements Operator {
 
   private probe(l: Row, table: Map<unknown, Entry[]>, out: Row[]): void {
     const type = this.node.joinType;
-    const key = this.keyOf(this.leftKeys, l);
+    const key = this.keyOf(this.leftKeys, this.leftKey, l);
     const entries = key === null ? undefined : table.get(key);
     let matched = false;
     for (const e of entries ?? []) {

@@ -12,6 +12,7 @@ import { outputColumns } from '../../plan/ir/logical.js';
 import { compileExpr, type Evaluator, layoutOf } from '../compile-expr.js';
 import type { Batch, Operator, Runtime } from '../runtime.js';
 import { compileRowChecker, type RowChecker } from './constraints.js';
+import { type ReferencedActions, referencedActions } from './referential-actions.js';
 
 export class ModifyOp implements Operator {
   affected = 0;
@@ -24,6 +25,8 @@ export class ModifyOp implements Operator {
   private readonly conflict: { where: Evaluator | null; set: Map<number, Evaluator> } | null;
   private readonly touched = new Set<unknown>();
   private readonly uniqueAttnums: Set<number>;
+  /** ON DELETE / ON UPDATE of the constraints referencing this table (null when none does). */
+  private readonly referenced: ReferencedActions | null;
 
   constructor(
     private readonly node: ModifyNode,
@@ -34,6 +37,8 @@ export class ModifyOp implements Operator {
     const spec = node.spec;
     this.check = compileRowChecker(node.table, node.checks, node.rowColumns, rt);
     const rowLayout = layoutOf(node.rowColumns);
+    this.referenced =
+      spec.kind === 'insert' && spec.onConflict?.action !== 'update' ? null : referencedActions(node.table, rt);
     this.uniqueAttnums = new Set(
       rt.ctx.catalog
         .indexesOf(node.table)
@@ -130,6 +135,7 @@ export class ModifyOp implements Operator {
     });
     if (outcome.status !== 'ok') return null;
     this.touched.add(outcome.tid);
+    await this.referenced?.updated(existing.row, newRow);
     return newRow;
   }
 
@@ -148,7 +154,10 @@ export class ModifyOp implements Operator {
       const outcome: WriteOutcome = await this.rt.ctx.access.update(this.node.table, tid, newRow, {
         keyChanged: this.keyChanged(oldRow, newRow),
       });
-      if (outcome.status === 'ok') return newRow;
+      if (outcome.status === 'ok') {
+        await this.referenced?.updated(oldRow, newRow);
+        return newRow;
+      }
       if (outcome.status !== 'updated' || attempt > 100) return null;
       const latest = outcome.row;
       if (this.recheck !== null && this.recheck(latest) !== true) return null;
@@ -163,7 +172,10 @@ export class ModifyOp implements Operator {
     let current: Row = this.slots.map((s) => row[s] ?? null);
     for (let attempt = 0; ; attempt++) {
       const outcome = await this.rt.ctx.access.delete(this.node.table, tid);
-      if (outcome.status === 'ok') return current;
+      if (outcome.status === 'ok') {
+        await this.referenced?.deleted(current);
+        return current;
+      }
       if (outcome.status !== 'updated' || attempt > 100) return null;
       if (this.recheck !== null && this.recheck(outcome.row) !== true) return null;
       tid = outcome.tid;

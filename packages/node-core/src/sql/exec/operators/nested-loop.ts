@@ -18,6 +18,8 @@ export class NestedLoopOp implements Operator {
   private emittedUnmatched = false;
   private readonly shape: JoinShape;
   private readonly leftIds: number[];
+  /** The lateral inner operator, kept across outer rows when it can re-scan. */
+  private lateralInner: Operator | null = null;
 
   constructor(
     private readonly node: JoinNode,
@@ -38,7 +40,16 @@ export class NestedLoopOp implements Operator {
       return this.inner;
     }
     for (let i = 0; i < this.leftIds.length; i++) this.rt.outer.set(this.leftIds[i] as number, l[i] ?? null);
+    const reusable = this.lateralInner;
+    if (reusable?.rescan !== undefined) {
+      await reusable.rescan();
+      return drain(reusable);
+    }
     const op = this.openRight();
+    if (op.rescan !== undefined) {
+      this.lateralInner = op;
+      return drain(op);
+    }
     try {
       return await drain(op);
     } finally {
@@ -73,7 +84,11 @@ export class NestedLoopOp implements Operator {
       }
       this.rt.ctx.checkInterrupts();
       const out: Row[] = [];
-      for (const l of batch) await this.joinRow(l, out);
+      for (const l of batch) {
+        await this.joinRow(l, out);
+        const pause = this.rt.spend(this.inner?.length ?? 1);
+        if (pause !== undefined) await pause;
+      }
       if (out.length > 0) return out;
     }
     return this.unmatchedInner();
@@ -91,8 +106,9 @@ export class NestedLoopOp implements Operator {
     return out.length === 0 ? null : out;
   }
 
-  close(): Promise<void> {
-    return this.left.close();
+  async close(): Promise<void> {
+    await this.left.close();
+    await this.lateralInner?.close();
   }
 }
 

@@ -6,7 +6,7 @@
  */
 import type { Row, RowBatch, Tid } from '../../../access/table-access.js';
 import type { ScanNode } from '../../plan/ir/logical.js';
-import { textIn } from '../../plan/registry/registry.js';
+import { parseText } from '../../plan/registry/registry.js';
 import { compileExpr, compilePredicate, layoutOf } from '../compile-expr.js';
 import { type Batch, batchSize, type Operator, type Runtime } from '../runtime.js';
 
@@ -22,7 +22,9 @@ export class ScanOp implements Operator {
     const slots = node.columns.map((c) => c.attnum);
     const defaults = node.columns.map((c) => {
       const col = node.table.columns.find((x) => x.attnum === c.attnum);
-      return col?.missingValue == null ? null : textIn(col.typeOid, col.missingValue);
+      return col?.missingValue == null
+        ? null
+        : parseText(col.typeOid, col.missingValue, rt.evalCtx, col.typmod);
     });
     this.project = (row, tid) =>
       slots.map((attnum, i) =>
@@ -86,6 +88,11 @@ export class ScanOp implements Operator {
 
   async close(): Promise<void> {
     await this.iterator?.return?.();
+  }
+
+  async rescan(): Promise<void> {
+    await this.iterator?.return?.();
+    this.iterator = null;
   }
 }
 

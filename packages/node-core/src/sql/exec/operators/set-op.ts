@@ -7,8 +7,8 @@ import type { Row } from '../../../access/table-access.js';
 import type { SetOpNode } from '../../plan/ir/logical.js';
 import { outputColumns } from '../../plan/ir/logical.js';
 import { compileExpr, type Evaluator, layoutOf } from '../compile-expr.js';
+import { type RowKey, rowKeyOf } from '../row-key.js';
 import type { Batch, Operator, Runtime } from '../runtime.js';
-import { rowKey } from './distinct.js';
 import { BatchQueue } from './drain.js';
 
 export class SetOpOp implements Operator {
@@ -17,6 +17,7 @@ export class SetOpOp implements Operator {
   private readonly seen = new Set<unknown>();
   private readonly leftExprs: Evaluator[];
   private readonly rightExprs: Evaluator[];
+  private readonly rowKey: RowKey;
 
   constructor(
     private readonly node: SetOpNode,
@@ -28,6 +29,7 @@ export class SetOpOp implements Operator {
     const rl = layoutOf(outputColumns(node.right));
     this.leftExprs = node.leftExprs.map((e) => compileExpr(e, ll, rt));
     this.rightExprs = node.rightExprs.map((e) => compileExpr(e, rl, rt));
+    this.rowKey = rowKeyOf(node.leftExprs.map((e) => e.type));
   }
 
   private convert(rows: Row[], exprs: Evaluator[]): Row[] {
@@ -52,7 +54,7 @@ export class SetOpOp implements Operator {
       const rows = this.convert(batch, this.leftDone ? this.rightExprs : this.leftExprs);
       if (this.node.all) return rows;
       const out = rows.filter((r) => {
-        const k = rowKey(r);
+        const k = this.rowKey(r);
         if (this.seen.has(k)) return false;
         this.seen.add(k);
         return true;
@@ -66,7 +68,7 @@ export class SetOpOp implements Operator {
     const add = async (op: Operator, exprs: Evaluator[], side: 'left' | 'right') => {
       for (let b = await op.next(); b !== null; b = await op.next()) {
         for (const row of this.convert(b, exprs)) {
-          const k = rowKey(row);
+          const k = this.rowKey(row);
           let g = groups.get(k);
           if (g === undefined) {
             if (side === 'right') continue;

@@ -9,7 +9,8 @@ import { KeelError, SqlState } from '@keel/errors';
 import type { Row, Value } from '../../../access/table-access.js';
 import type { WindowCall, WindowFrame, WindowNode } from '../../plan/ir/logical.js';
 import { outputColumns } from '../../plan/ir/logical.js';
-import { comparatorFor, resolveOperator } from '../../plan/registry/registry.js';
+import { comparatorFor, comparatorForPair, resolveOperator } from '../../plan/registry/registry.js';
+import type { Value as TypedValue } from '../../types/value.js';
 import { compileExpr, compilePredicate, type Evaluator, layoutOf } from '../compile-expr.js';
 import type { Batch, Operator, Runtime } from '../runtime.js';
 import { BatchQueue, drain } from './drain.js';
@@ -152,15 +153,16 @@ export class WindowOp implements Operator {
         out.push(valueAt(call, frame, args, i));
         continue;
       }
-      const fns = call.agg.make(call.argTypes);
-      const state = { value: null as Value, count: 0, extra: null as Value };
+      const agg = call.agg;
+      const ctx = this.rt.evalCtx;
+      let state = agg.init();
       for (const j of frame) {
         if (filter !== null && !filter(part.rows[j] as Row)) continue;
-        const a = call.star ? [] : args(j);
-        if (call.agg.strict && a.some((v) => v === null)) continue;
-        fns.step(state, a);
+        const a = (call.star ? [] : args(j)) as TypedValue[];
+        if (call.skipNulls && a.some((v) => v === null)) continue;
+        state = agg.transition(state, a, ctx);
       }
-      out.push(fns.final(state));
+      out.push(agg.final(state, ctx));
     }
     return out;
   }
@@ -179,7 +181,7 @@ export class WindowOp implements Operator {
         case 'currentRow':
           return frame.mode === 'rows' ? i : isStart ? (part.peerStart[i] ?? i) : (part.peerEnd[i] ?? i);
         default:
-          return this.offsetBound(frame.mode, b.kind, offsetOf(b), part, i, isStart);
+          return this.offsetBound(frame.mode, b.kind, offsetOf(b), b.offset?.type ?? 20, part, i, isStart);
       }
     };
     const lo = bound(frame.start, true);
@@ -198,6 +200,7 @@ export class WindowOp implements Operator {
     mode: WindowFrame['mode'],
     kind: string,
     offset: Value,
+    offsetType: number,
     part: Part,
     i: number,
     isStart: boolean,
@@ -222,26 +225,32 @@ export class WindowOp implements Operator {
       const last = part.group.lastIndexOf(target);
       return last >= 0 ? last : target < 0 ? -1 : n - 1;
     }
-    return this.rangeBound(sign, offset, part, i, isStart);
+    return this.rangeBound(sign, offset, offsetType, part, i, isStart);
   }
 
-  private rangeBound(sign: number, offset: Value, part: Part, i: number, isStart: boolean): number {
+  private rangeBound(
+    sign: number,
+    offset: Value,
+    offsetType: number,
+    part: Part,
+    i: number,
+    isStart: boolean,
+  ): number {
     const key = this.node.orderBy[0];
     const current = part.orderKeys[i]?.[0] ?? null;
     if (key === undefined || current === null)
       return isStart ? (part.peerStart[i] ?? i) : (part.peerEnd[i] ?? i);
     const direction = key.descending ? -1 : 1;
-    const op = resolveOperator(
-      sign * direction > 0 ? '+' : '-',
-      key.expr.type,
-      typeOfOffset(key.expr.type, offset),
-    ).op;
-    const limit = op.fn(current, offset);
+    const op = resolveOperator(sign * direction > 0 ? '+' : '-', key.expr.type, offsetType);
+    const ctx = this.rt.evalCtx;
+    const limit = op.impl([current, offset] as TypedValue[], ctx);
+    // date + interval is a timestamp: compare the ORDER BY values with the bound across types.
+    const compare = comparatorForPair(key.expr.type, op.resultType) ?? ((a: Value, b: Value) => key.compare(a, b));
     const n = part.rows.length;
     const inside = (j: number) => {
       const v = part.orderKeys[j]?.[0] ?? null;
       if (v === null) return false;
-      const c = key.compare(v, limit) * direction;
+      const c = compare(v, limit, ctx) * direction;
       return isStart ? c >= 0 : c <= 0;
     };
     if (isStart) {
@@ -255,12 +264,6 @@ export class WindowOp implements Operator {
   close(): Promise<void> {
     return this.input.close();
   }
-}
-
-function typeOfOffset(orderType: number, offset: Value): number {
-  if (typeof offset === 'bigint') return 20;
-  if (typeof offset === 'object' && offset !== null && 'months' in offset) return 1186;
-  return orderType;
 }
 
 function ntile(buckets: Value, i: number, n: number): Value {

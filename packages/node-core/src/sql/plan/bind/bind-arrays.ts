@@ -19,13 +19,19 @@ export function bindArrayExpr(node: Node, ec: ExprContext): Expr {
     return { kind: 'array', elementType: TypeOid.unknown, elements: [], type: TypeOid.unknown, typmod: -1 };
   }
   const common = coerceToCommon(ec.binder, elements, 'ARRAY');
+  if (elementTypeOf(common.type) !== 0) return bindNestedArray(common.type, common.exprs);
   const arrayType = arrayTypeOf(common.type);
-  if (arrayType === null) {
+  if (arrayType === 0) {
     throw new KeelError(SqlState.UndefinedObject, 'could not find array type for data type', {
       position: positionOf(node),
     });
   }
   return { kind: 'array', elementType: common.type, elements: common.exprs, type: arrayType, typmod: -1 };
+}
+
+/** ARRAY[ARRAY[1,2], ARRAY[3,4]]: a multidimensional array of the sub-arrays' type. */
+function bindNestedArray(arrayType: number, elements: Expr[]): Expr {
+  return { kind: 'array', elementType: arrayType, elements, type: arrayType, typmod: -1 };
 }
 
 export function bindIndirection(node: Node, ec: ExprContext): Expr {
@@ -45,7 +51,7 @@ export function bindIndirection(node: Node, ec: ExprContext): Expr {
 
 function bindSubscript(e: Expr, idx: A_Indices, ec: ExprContext, position: number | undefined): Expr {
   const element = elementTypeOf(e.type);
-  if (element === null) {
+  if (element === 0) {
     throw new KeelError(
       SqlState.DatatypeMismatch,
       'cannot subscript type because it does not support subscripting',

@@ -21,8 +21,16 @@ import type {
   SQLValueFunction,
   TypeCast,
 } from '@pgsql/types';
+import type { Value as TypedValue } from '../../types/value.js';
 import type { CallExpr, Expr } from '../ir/expr.js';
-import { comparatorFor, Numeric, resolveOperator, TypeOid } from '../registry/registry.js';
+import {
+  comparatorFor,
+  Numeric,
+  type ResolvedCall,
+  resolveFunction,
+  resolveOperator,
+  TypeOid,
+} from '../registry/registry.js';
 import { nodeTag, positionOf, stringOf, unwrap } from './ast.js';
 import { bindArrayExpr, bindIndirection } from './bind-arrays.js';
 import { bindFuncCall, bindGroupingFunc } from './bind-func.js';
@@ -69,7 +77,7 @@ export function bindExpr(node: Node, ec: ExprContext): Expr {
     case 'SubLink':
       return bindSubLink(node, ec);
     case 'SQLValueFunction':
-      return bindSqlValueFunction(unwrap<SQLValueFunction>(node, tag) ?? {});
+      return bindSqlValueFunction(unwrap<SQLValueFunction>(node, tag) ?? {}, ec);
     case 'CollateClause':
       return bindExpr(unwrap<{ arg: Node }>(node, tag)?.arg ?? node, ec);
     case 'GroupingFunc':
@@ -211,12 +219,12 @@ function bindCase(c: CaseExpr, ec: ExprContext): Expr {
     c.defresult === undefined
       ? ({ kind: 'const', value: null, type: TypeOid.unknown, typmod: -1 } as Expr)
       : bindExpr(c.defresult, ec);
-  const results = [...whens.map((w) => w.result), otherwise];
-  const common = coerceToCommon(ec.binder, results, 'CASE');
+  // PostgreSQL considers the ELSE result first when choosing the common type.
+  const common = coerceToCommon(ec.binder, [otherwise, ...whens.map((w) => w.result)], 'CASE');
   return {
     kind: 'case',
-    whens: whens.map((w, i) => ({ when: w.when, result: common.exprs[i] ?? w.result })),
-    otherwise: common.exprs[common.exprs.length - 1] ?? otherwise,
+    whens: whens.map((w, i) => ({ when: w.when, result: common.exprs[i + 1] ?? w.result })),
+    otherwise: common.exprs[0] ?? otherwise,
     type: common.type,
     typmod: -1,
   };
@@ -245,23 +253,35 @@ function bindRow(r: RowExpr, ec: ExprContext): Expr {
   return { kind: 'row', args: (r.args ?? []).map((a) => bindExpr(a, ec)), type: TypeOid.record, typmod: -1 };
 }
 
-function bindSqlValueFunction(f: SQLValueFunction): Expr {
+function bindSqlValueFunction(f: SQLValueFunction, ec: ExprContext): Expr {
   const op = f.op ?? 'SVFOP_CURRENT_USER';
-  const map: Record<string, [string, number]> = {
-    SVFOP_CURRENT_DATE: ['current_date', TypeOid.date],
-    SVFOP_CURRENT_TIMESTAMP: ['now', TypeOid.timestamptz],
-    SVFOP_CURRENT_TIMESTAMP_N: ['now', TypeOid.timestamptz],
-    SVFOP_LOCALTIMESTAMP: ['localtimestamp', TypeOid.timestamp],
-    SVFOP_LOCALTIMESTAMP_N: ['localtimestamp', TypeOid.timestamp],
-    SVFOP_CURRENT_ROLE: ['current_user', TypeOid.name],
-    SVFOP_CURRENT_USER: ['current_user', TypeOid.name],
-    SVFOP_USER: ['current_user', TypeOid.name],
-    SVFOP_SESSION_USER: ['session_user', TypeOid.name],
-    SVFOP_CURRENT_CATALOG: ['current_database', TypeOid.name],
-    SVFOP_CURRENT_SCHEMA: ['current_schema', TypeOid.name],
+  const clock: Record<string, string> = {
+    SVFOP_CURRENT_DATE: 'current_date',
+    SVFOP_CURRENT_TIMESTAMP: 'now',
+    SVFOP_CURRENT_TIMESTAMP_N: 'now',
+    SVFOP_LOCALTIMESTAMP: 'localtimestamp',
+    SVFOP_LOCALTIMESTAMP_N: 'localtimestamp',
+    SVFOP_LOCALTIME: 'localtime',
+    SVFOP_LOCALTIME_N: 'localtime',
   };
-  const [name, type] = map[op] ?? ['current_user', TypeOid.name];
-  return { kind: 'context', name, args: [], type, typmod: -1 };
+  const fn = clock[op];
+  if (fn !== undefined) {
+    const call = bindResolvedCall(fn, resolveFunction(fn, []), [], ec, undefined);
+    const precision = f.typmod ?? -1;
+    return precision < 0 ? call : coerceTo(ec.binder, call, call.type, precision, { context: 'explicit' });
+  }
+  const session: Record<string, string> = {
+    SVFOP_CURRENT_ROLE: 'current_user',
+    SVFOP_CURRENT_USER: 'current_user',
+    SVFOP_USER: 'current_user',
+    SVFOP_SESSION_USER: 'session_user',
+    SVFOP_CURRENT_CATALOG: 'current_database',
+    SVFOP_CURRENT_SCHEMA: 'current_schema',
+  };
+  const name = session[op];
+  if (name === undefined)
+    throw new KeelError(SqlState.FeatureNotSupported, `${op.slice(6).toLowerCase()} is not supported`);
+  return { kind: 'context', name, args: [], type: TypeOid.name, typmod: -1 };
 }
 
 /** Binds `left op right` (left null for prefix operators), coercing operands to the operator's types. */
@@ -272,34 +292,71 @@ export function bindOperatorCall(
   ec: ExprContext,
   position?: number,
 ): Expr {
-  const { op, args } = resolveOperator(name, left?.type ?? null, right.type, position);
+  const resolved = withPosition(() => resolveOperator(name, left?.type ?? null, right.type), position);
   const operands = left === null ? [right] : [left, right];
-  const coerced = operands.map((e, i) =>
-    coerceTo(ec.binder, e, args[i] ?? e.type, -1, { context: 'implicit', position }),
+  return bindResolvedCall(name, resolved, operands, ec, position, left === null ? 'prefix' : 'infix');
+}
+
+const comparisonNames = new Set(['=', '<>', '<', '<=', '>', '>=']);
+
+/** A resolved function or operator applied to bound arguments (coerced to its argument types). */
+export function bindResolvedCall(
+  name: string,
+  resolved: ResolvedCall,
+  args: Expr[],
+  ec: ExprContext,
+  position: number | undefined,
+  operator?: 'infix' | 'prefix',
+): Expr {
+  const coerced = args.map((a, i) =>
+    coerceTo(ec.binder, a, resolved.argTypes[i] ?? a.type, -1, { context: 'implicit', position }),
   );
-  const fn = op.fn;
   const call: CallExpr = {
     kind: 'call',
     name,
     args: coerced,
-    strict: true,
-    volatility: 'immutable',
-    argTypes: args,
-    fn: left === null ? (xs) => fn(null, xs[0]) : (xs) => fn(xs[0], xs[1]),
-    comparison: op.comparison,
-    operator: left === null ? 'prefix' : 'infix',
-    type: op.result,
+    strict: resolved.strict,
+    volatility: resolved.volatility,
+    argTypes: coerced.map((a, i) => resolved.argTypes[i] ?? a.type),
+    fn: resolved.impl,
+    type: resolved.resultType,
     typmod: -1,
   };
-  return foldCall(call);
+  if (operator !== undefined) call.operator = operator;
+  if (operator === 'infix' && comparisonNames.has(name) && resolved.resultType === TypeOid.bool)
+    call.comparison = name as CallExpr['comparison'];
+  if (resolved.returnsSet !== null) {
+    call.srf = resolved.returnsSet;
+    return call;
+  }
+  return foldCall(call, ec);
+}
+
+/** Runs a resolution, attaching the call's position to an error that has none. */
+export function withPosition<T>(resolve: () => T, position: number | undefined): T {
+  try {
+    return resolve();
+  } catch (error) {
+    if (error instanceof KeelError && error.position === undefined && position !== undefined) {
+      throw new KeelError(error.sqlstate, error.message, {
+        detail: error.detail,
+        hint: error.hint,
+        position,
+        cause: error,
+      });
+    }
+    throw error;
+  }
 }
 
 /** Evaluates an immutable call over constants at bind time (errors surface as in PostgreSQL's planner). */
-export function foldCall(call: CallExpr): Expr {
+export function foldCall(call: CallExpr, ec: ExprContext): Expr {
   if (call.volatility !== 'immutable' || !call.args.every((a) => a.kind === 'const')) return call;
   const values = call.args.map((a) => (a.kind === 'const' ? a.value : null));
   if (call.strict && values.some((v) => v === null))
     return { kind: 'const', value: null, type: call.type, typmod: call.typmod };
-  const value = call.fn(values, { argTypes: call.argTypes, random: () => 0 });
+  const folded = ec.binder.foldWithoutClock(() => call.fn(values as TypedValue[], ec.binder.evalContext));
+  if (folded === null) return call;
+  const value = folded.value;
   return { kind: 'const', value: value === undefined ? null : value, type: call.type, typmod: call.typmod };
 }

@@ -207,9 +207,11 @@ function bindCteRef(
     attnum: 0,
     hidden: false,
   }));
+  if (cte.returning === false)
+    throw new KeelError(SqlState.FeatureNotSupported, `WITH query "${cte.def.name}" does not have a RETURNING clause`);
   const ids = columns.map((c) => c.id);
   const plan: PlanNode = cte.workTable
-    ? { kind: 'workTableScan', cteId: cte.def.id, columns: ids, alias }
+    ? { kind: 'workTableScan', cteId: cte.def.id, columns: ids, types: columns.map((c) => c.type), alias }
     : { kind: 'cteScan', cte: cte.def, columns: ids, alias };
   return { plan, items: [{ alias, schema: null, columns, table: null }], star: columns };
 }

@@ -7,12 +7,13 @@
  */
 import { KeelError, SqlState } from '@keel/errors';
 import type { FuncCall, Node, SortBy } from '@pgsql/types';
-import type { CallExpr, Expr } from '../ir/expr.js';
+import { catalogCallSignature } from '../../exec/catalog-calls.js';
+import type { Expr } from '../ir/expr.js';
 import { exprKey } from '../ir/expr-key.js';
 import type { AggCall, SortKey } from '../ir/logical.js';
 import { isAggregateName, resolveAggregate, resolveFunction, TypeOid } from '../registry/registry.js';
 import { positionOf, strings, unwrap } from './ast.js';
-import { bindExpr, foldCall } from './bind-expr.js';
+import { bindExpr, bindResolvedCall, withPosition } from './bind-expr.js';
 import { makeSortKey, sortDirection } from './bind-order.js';
 import { bindWindowCall, isWindowFunctionName } from './bind-window.js';
 import type { ExprContext } from './binder.js';
@@ -20,12 +21,6 @@ import { coerceBool, coerceTo } from './coerce.js';
 
 /** Functions evaluated against the execution context; name -> [argument types, result type]. */
 export const contextFunctions: Record<string, [number[], number]> = {
-  now: [[], TypeOid.timestamptz],
-  transaction_timestamp: [[], TypeOid.timestamptz],
-  statement_timestamp: [[], TypeOid.timestamptz],
-  clock_timestamp: [[], TypeOid.timestamptz],
-  current_date: [[], TypeOid.date],
-  localtimestamp: [[], TypeOid.timestamp],
   current_user: [[], TypeOid.name],
   session_user: [[], TypeOid.name],
   current_database: [[], TypeOid.name],
@@ -61,83 +56,36 @@ export function bindFuncCall(node: Node, ec: ExprContext): Expr {
     throw new KeelError(SqlState.WrongObjectType, `${name} is not an aggregate function`, { position });
   }
   const args = (f.args ?? []).map((a) => bindExpr(a, ec));
-  const context = contextFunctions[name];
-  if (context !== undefined && context[0].length === args.length) {
+  const own = contextFunctions[name];
+  const context =
+    own !== undefined && own[0].length === args.length ? own : catalogCallSignature(name, args.length);
+  if (context !== undefined) {
+    // Catalog calls declare 0 for an argument whose own type is kept (text, name or oid).
     const coerced = args.map((a, i) =>
-      coerceTo(ec.binder, a, context[0][i] ?? a.type, -1, { context: 'implicit', position }),
+      coerceTo(ec.binder, a, context[0][i] || a.type, -1, { context: 'implicit', position }),
     );
     return { kind: 'context', name, args: coerced, type: context[1], typmod: -1 };
   }
-  if (name === 'like_escape') return bindLikeEscape(args, ec, position);
-  return bindPlainCall(name, args, ec, position);
+  return bindPlainCall(name, args, f.func_variadic === true, ec, position);
 }
 
-function bindPlainCall(name: string, args: Expr[], ec: ExprContext, position: number | undefined): Expr {
-  const {
-    fn,
-    args: declared,
-    result,
-  } = resolveFunction(
-    name,
-    args.map((a) => a.type),
+function bindPlainCall(
+  name: string,
+  args: Expr[],
+  variadicCall: boolean,
+  ec: ExprContext,
+  position: number | undefined,
+): Expr {
+  const resolved = withPosition(
+    () =>
+      resolveFunction(
+        name,
+        args.map((a) => a.type),
+        { variadicCall },
+      ),
     position,
   );
-  const coerced = args.map((a, i) =>
-    coerceTo(ec.binder, a, declared[i] ?? a.type, -1, { context: 'implicit', position }),
-  );
-  const call: CallExpr = {
-    kind: 'call',
-    name,
-    args: coerced,
-    strict: fn.strict,
-    volatility: fn.volatility,
-    argTypes: coerced.map((a) => a.type),
-    fn: fn.fn,
-    type: result,
-    typmod: -1,
-    returnsSet: fn.returnsSet,
-  };
-  return fn.returnsSet ? call : foldCall(call);
-}
-
-/** like_escape(pattern, escape): rewrites a pattern with a custom escape into the default '\' form. */
-function bindLikeEscape(args: Expr[], ec: ExprContext, position: number | undefined): Expr {
-  const [pattern, escapeChar] = args.map((a) =>
-    coerceTo(ec.binder, a, TypeOid.text, -1, { context: 'implicit', position }),
-  );
-  const call: CallExpr = {
-    kind: 'call',
-    name: 'like_escape',
-    args: [pattern ?? args[0] ?? constText(''), escapeChar ?? constText('\\')],
-    strict: true,
-    volatility: 'immutable',
-    argTypes: [TypeOid.text, TypeOid.text],
-    fn: ([p, e]) => convertEscape(p as string, e as string),
-    type: TypeOid.text,
-    typmod: -1,
-  };
-  return foldCall(call);
-}
-
-function constText(value: string): Expr {
-  return { kind: 'const', value, type: TypeOid.text, typmod: -1 };
-}
-
-function convertEscape(pattern: string, escapeText: string): string {
-  if ([...escapeText].length > 1)
-    throw new KeelError(SqlState.InvalidEscapeSequence, 'invalid escape string', {
-      hint: 'Escape string must be empty or one character.',
-    });
-  let out = '';
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i] ?? '';
-    if (escapeText !== '' && c === escapeText) {
-      out += `\\${pattern[i + 1] ?? ''}`;
-      i++;
-    } else if (c === '\\') out += '\\\\';
-    else out += c;
-  }
-  return out;
+  return bindResolvedCall(name, resolved, args, ec, position);
 }
 
 function bindAggregate(f: FuncCall, name: string, ec: ExprContext, position: number | undefined): Expr {
@@ -160,13 +108,16 @@ function bindAggregate(f: FuncCall, name: string, ec: ExprContext, position: num
     }
   };
   const rawArgs = f.agg_star ? [] : (f.args ?? []).map(nested);
-  const resolved = resolveAggregate(
-    name,
-    rawArgs.map((a) => a.type),
+  const resolved = withPosition(
+    () =>
+      resolveAggregate(
+        name,
+        rawArgs.map((a) => a.type),
+      ),
     position,
   );
   const args = rawArgs.map((a, i) =>
-    coerceTo(ec.binder, a, resolved.args[i] ?? a.type, -1, { context: 'implicit', position }),
+    coerceTo(ec.binder, a, resolved.argTypes[i] ?? a.type, -1, { context: 'implicit', position }),
   );
   const filter =
     f.agg_filter === undefined
@@ -180,15 +131,16 @@ function bindAggregate(f: FuncCall, name: string, ec: ExprContext, position: num
   const key = `${name}|${distinct}|${args.map(exprKey).join(',')}|${filter === null ? '' : exprKey(filter)}|${orderBy.map((o) => `${exprKey(o.expr)}${o.descending}${o.nullsFirst}`).join(',')}`;
   const existing = ec.aggs.byKey.get(key);
   if (existing !== undefined)
-    return { kind: 'column', id: existing, name, type: resolved.result, typmod: -1 };
+    return { kind: 'column', id: existing, name, type: resolved.resultType, typmod: -1 };
   const id = ec.binder.newColumn(name);
   const call: AggCall = {
     id,
     name,
-    agg: resolved.agg,
+    agg: resolved.aggregate,
+    skipNulls: resolved.skipNulls,
     args,
     argTypes: args.map((a) => a.type),
-    type: resolved.result,
+    type: resolved.resultType,
     star: f.agg_star ?? false,
     distinct,
     filter,
@@ -196,7 +148,7 @@ function bindAggregate(f: FuncCall, name: string, ec: ExprContext, position: num
   };
   ec.aggs.calls.push(call);
   ec.aggs.byKey.set(key, id);
-  return { kind: 'column', id, name, type: resolved.result, typmod: -1 };
+  return { kind: 'column', id, name, type: resolved.resultType, typmod: -1 };
 }
 
 export function bindGroupingFunc(node: Node, ec: ExprContext): Expr {
@@ -206,6 +158,7 @@ export function bindGroupingFunc(node: Node, ec: ExprContext): Expr {
       position: positionOf(node),
     });
   }
+  ec.aggs.groupingUsed = true;
   const args = (g.args ?? []).map((a) => bindExpr(a, { ...ec, aggs: null }));
   return { kind: 'grouping', args, indexes: [], groupingIdColumn: 0, type: TypeOid.int4, typmod: -1 };
 }

@@ -144,7 +144,12 @@ function bindInsertValues(
   const bindItem = (n: Node, i: number, ec: ExprContext): Expr => {
     const c = cols[i] as Column;
     if (nodeTag(n) === 'SetToDefault') {
-      if (lists.length === 1) defaults.add(`${i}`);
+      if (lists.length === 1) {
+        // The insert projection evaluates the default; binding it here too would run it twice
+        // (a nextval() default would skip a value).
+        defaults.add(`${i}`);
+        return { kind: 'const', value: null, type: c.typeOid, typmod: -1 };
+      }
       return bindDefault(c, binder);
     }
     checkIdentity(c, stmt, true);

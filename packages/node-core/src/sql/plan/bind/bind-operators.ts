@@ -6,10 +6,17 @@
  */
 import { KeelError, SqlState } from '@keel/errors';
 import type { A_Expr, Node, RowExpr } from '@pgsql/types';
-import type { Expr } from '../ir/expr.js';
-import { elementTypeOf, resolveOperator, selectCommonType, TypeOid } from '../registry/registry.js';
+import type { BinaryOp, Expr } from '../ir/expr.js';
+import {
+  arrayTypeOf,
+  elementTypeOf,
+  operatorFunction,
+  resolveOperator,
+  selectCommonType,
+  TypeOid,
+} from '../registry/registry.js';
 import { nodeTag, strings, unwrap } from './ast.js';
-import { bindExpr, bindOperatorCall } from './bind-expr.js';
+import { bindExpr, bindOperatorCall, withPosition } from './bind-expr.js';
 import type { ExprContext } from './binder.js';
 import { coerceTo } from './coerce.js';
 
@@ -104,54 +111,36 @@ function bindAnyAll(name: string, a: A_Expr, ec: ExprContext, position: number |
   const left = bindExpr(a.lexpr ?? nullNode, ec);
   let array = bindExpr(a.rexpr ?? nullNode, ec);
   if (array.type === TypeOid.unknown) {
-    const arrayType = left.type === TypeOid.unknown ? TypeOid.textArray : undefined;
-    const element = arrayType === undefined ? left.type : TypeOid.text;
-    const target = arrayType ?? elementArrayOf(element) ?? TypeOid.textArray;
+    const element = left.type === TypeOid.unknown ? TypeOid.text : left.type;
+    const target = arrayTypeOf(element) || TypeOid.textArray;
     array = coerceTo(ec.binder, array, target, -1, { context: 'implicit', position });
   }
   const element = elementTypeOf(array.type);
-  if (element === null) {
-    throw new KeelError(SqlState.WrongObjectType, `op ANY/ALL (array) requires array on right side`, {
+  if (element === 0) {
+    throw new KeelError(SqlState.WrongObjectType, 'op ANY/ALL (array) requires array on right side', {
       position,
     });
   }
-  const { op, args } = resolveOperator(name, left.type, element, position);
-  if (op.result !== TypeOid.bool) {
+  const resolved = withPosition(() => resolveOperator(name, left.type, element), position);
+  if (resolved.resultType !== TypeOid.bool) {
     throw new KeelError(SqlState.WrongObjectType, 'op ANY/ALL (array) requires operator to yield boolean', {
       position,
     });
   }
-  const l = coerceTo(ec.binder, left, args[0] ?? left.type, -1, { context: 'implicit', position });
-  const arrayTarget = elementArrayOf(args[1] ?? element) ?? array.type;
+  const [leftType = left.type, elementTarget = element] = resolved.argTypes;
+  const l = coerceTo(ec.binder, left, leftType, -1, { context: 'implicit', position });
+  const arrayTarget = arrayTypeOf(elementTarget) || array.type;
   const arr = coerceTo(ec.binder, array, arrayTarget, -1, { context: 'implicit', position });
   return {
     kind: 'anyAll',
     left: l,
     array: arr,
     all: a.kind === 'AEXPR_OP_ALL',
-    fn: op.fn,
+    fn: operatorFunction(name, resolved),
     opName: name,
     type: TypeOid.bool,
     typmod: -1,
   };
-}
-
-function elementArrayOf(element: number): number | null {
-  const map: Record<number, number> = {
-    [TypeOid.int2]: TypeOid.int2Array,
-    [TypeOid.int4]: TypeOid.int4Array,
-    [TypeOid.int8]: TypeOid.int8Array,
-    [TypeOid.text]: TypeOid.textArray,
-    [TypeOid.varchar]: TypeOid.varcharArray,
-    [TypeOid.float8]: TypeOid.float8Array,
-    [TypeOid.float4]: TypeOid.float4Array,
-    [TypeOid.numeric]: TypeOid.numericArray,
-    [TypeOid.bool]: TypeOid.boolArray,
-    [TypeOid.date]: TypeOid.dateArray,
-    [TypeOid.uuid]: TypeOid.uuidArray,
-    [TypeOid.timestamptz]: TypeOid.timestamptzArray,
-  };
-  return map[element] ?? null;
 }
 
 function equalityOf(
@@ -159,12 +148,12 @@ function equalityOf(
   right: Expr,
   ec: ExprContext,
   position: number | undefined,
-): { l: Expr; r: Expr; fn: (a: unknown, b: unknown) => unknown } {
-  const { op, args } = resolveOperator('=', left.type, right.type, position);
+): { l: Expr; r: Expr; fn: BinaryOp } {
+  const resolved = withPosition(() => resolveOperator('=', left.type, right.type), position);
   return {
-    l: coerceTo(ec.binder, left, args[0] ?? left.type, -1, { context: 'implicit', position }),
-    r: coerceTo(ec.binder, right, args[1] ?? right.type, -1, { context: 'implicit', position }),
-    fn: op.fn,
+    l: coerceTo(ec.binder, left, resolved.argTypes[0] ?? left.type, -1, { context: 'implicit', position }),
+    r: coerceTo(ec.binder, right, resolved.argTypes[1] ?? right.type, -1, { context: 'implicit', position }),
+    fn: operatorFunction('=', resolved),
   };
 }
 
@@ -203,12 +192,7 @@ function bindIn(name: string, a: A_Expr, ec: ExprContext, position: number | und
   }
   const left = bindExpr(a.lexpr ?? nullNode, ec);
   const list = items.map((i) => bindExpr(i, ec));
-  let common: number | null = null;
-  try {
-    common = selectCommonType([left.type, ...list.map((e) => e.type)], 'IN');
-  } catch {
-    common = null;
-  }
+  const common = selectCommonType([left.type, ...list.map((e) => e.type)], null);
   if (common === null || nodeTag(a.rexpr ?? nullNode) !== 'List') {
     const tests = list.map((e) => bindOperatorCall(negated ? '<>' : '=', left, e, ec, position));
     return { kind: negated ? 'and' : 'or', args: tests, type: TypeOid.bool, typmod: -1 };
@@ -216,8 +200,16 @@ function bindIn(name: string, a: A_Expr, ec: ExprContext, position: number | und
   const type = common;
   const l = coerceTo(ec.binder, left, type, -1, { context: 'implicit', position });
   const coerced = list.map((e) => coerceTo(ec.binder, e, type, -1, { context: 'implicit', position }));
-  const { op } = resolveOperator('=', type, type, position);
-  return { kind: 'inList', arg: l, list: coerced, equals: op.fn, negated, type: TypeOid.bool, typmod: -1 };
+  const resolved = withPosition(() => resolveOperator('=', type, type), position);
+  return {
+    kind: 'inList',
+    arg: l,
+    list: coerced,
+    equals: operatorFunction('=', resolved),
+    negated,
+    type: TypeOid.bool,
+    typmod: -1,
+  };
 }
 
 function bindBetween(a: A_Expr, ec: ExprContext, position: number | undefined): Expr {

@@ -5,12 +5,14 @@
  * Exports: bindQuery, BoundQuery, OutputColumn.
  */
 import { KeelError, SqlState } from '@keel/errors';
-import type { CommonTableExpr, Node, SelectStmt, WithClause } from '@pgsql/types';
+import type { CommonTableExpr, DeleteStmt, InsertStmt, Node, SelectStmt, UpdateStmt, WithClause } from '@pgsql/types';
 import type { Expr } from '../ir/expr.js';
 import type { CteDef, PlanNode } from '../ir/logical.js';
-import { positionOf, strings, unwrap } from './ast.js';
+import { nodeTag, positionOf, strings, unwrap } from './ast.js';
+import { type BoundStatement, bindInsert } from './bind-insert.js';
 import { applyOrderAndLimit } from './bind-order-limit.js';
 import { bindSimpleSelect } from './bind-select.js';
+import { bindDelete, bindUpdate } from './bind-update-delete.js';
 import { bindValues } from './bind-values.js';
 import type { Binder } from './binder.js';
 import { coerceToCommon } from './coerce.js';
@@ -48,8 +50,14 @@ function bindSelectBody(s: SelectStmt, binder: Binder, scope: Scope): BoundQuery
   return bindSimpleSelect(s, binder, scope);
 }
 
-function bindBranch(s: SelectStmt | undefined, binder: Binder, scope: Scope): BoundQuery {
+function bindBranch(
+  s: SelectStmt | undefined,
+  binder: Binder,
+  scope: Scope,
+  setOperationBranch = false,
+): BoundQuery {
   const child = new Scope(scope);
+  child.keepUnknownOutputs = setOperationBranch && (s?.op === undefined || s.op === 'SETOP_NONE');
   for (const [k, v] of scope.ctes) child.ctes.set(k, v);
   const q = bindQuery({ SelectStmt: s ?? {} }, binder, child);
   for (const id of child.outerRefs) if (!scope.owns(id)) scope.outerRefs.add(id);
@@ -57,8 +65,8 @@ function bindBranch(s: SelectStmt | undefined, binder: Binder, scope: Scope): Bo
 }
 
 function bindSetOperation(s: SelectStmt, binder: Binder, scope: Scope): BoundQuery {
-  const left = bindBranch(s.larg, binder, scope);
-  const right = bindBranch(s.rarg, binder, scope);
+  const left = bindBranch(s.larg, binder, scope, true);
+  const right = bindBranch(s.rarg, binder, scope, true);
   const opName = s.op === 'SETOP_UNION' ? 'UNION' : s.op === 'SETOP_INTERSECT' ? 'INTERSECT' : 'EXCEPT';
   if (left.columns.length !== right.columns.length) {
     throw new KeelError(SqlState.SyntaxError, `each ${opName} query must have the same number of columns`);
@@ -108,17 +116,18 @@ function bindWith(w: WithClause, binder: Binder, scope: Scope): void {
       });
     }
     const query = unwrap<SelectStmt>(cte.ctequery, 'SelectStmt');
-    if (query === null)
-      throw new KeelError(
-        SqlState.FeatureNotSupported,
-        'data-modifying statements in WITH are not supported',
-        { position: positionOf(node) },
-      );
     const aliases = strings(cte.aliascolnames);
+    if (query === null) {
+      const def = bindModifyingCte(name, cte.ctequery, aliases, binder, positionOf(node));
+      binder.ctes.push(def.def);
+      scope.ctes.set(name, def);
+      continue;
+    }
     const recursive = (w.recursive ?? false) && referencesName(cte.ctequery, name);
     const def = recursive
       ? bindRecursiveCte(name, query, aliases, binder, scope)
       : bindPlainCte(name, query, aliases, binder, scope, cte);
+    binder.ctes.push(def.def);
     scope.ctes.set(name, def);
   }
 }
@@ -141,6 +150,8 @@ function bindPlainCte(
     columns: bound.columns.map((c) => c.id),
     materialized: cte.ctematerialized !== 'CTEMaterializeNever',
     recursive: false,
+    modifying: false,
+    optimized: false,
   };
   return {
     def,
@@ -174,6 +185,8 @@ function bindRecursiveCte(
     columns: [],
     materialized: true,
     recursive: true,
+    modifying: false,
+    optimized: false,
   };
   const work: CteBindingOf = { def: placeholder, names, types, workTable: true };
   const inner = new Scope(scope);
@@ -205,6 +218,43 @@ function bindRecursiveCte(
   placeholder.plan = plan;
   placeholder.columns = columns;
   return { def: placeholder, names, types, workTable: false };
+}
+
+/**
+ * WITH x AS (INSERT/UPDATE/DELETE ... [RETURNING ...]): the statement runs once, to completion,
+ * whether or not the query reads x; x's rows are its RETURNING rows.
+ */
+function bindModifyingCte(
+  name: string,
+  statement: Node | undefined,
+  aliases: string[],
+  binder: Binder,
+  position: number | undefined,
+): CteBindingOf {
+  const tag = nodeTag(statement ?? { SelectStmt: {} });
+  let bound: BoundStatement;
+  if (tag === 'InsertStmt') bound = bindInsert(unwrap<InsertStmt>(statement, tag) ?? {}, binder);
+  else if (tag === 'UpdateStmt') bound = bindUpdate(unwrap<UpdateStmt>(statement, tag) ?? {}, binder);
+  else if (tag === 'DeleteStmt') bound = bindDelete(unwrap<DeleteStmt>(statement, tag) ?? {}, binder);
+  else throw new KeelError(SqlState.FeatureNotSupported, `${tag} is not supported in WITH`, { position });
+  const columns = bound.columns ?? [];
+  const def: CteDef = {
+    id: binder.newCteId(),
+    name,
+    plan: bound.plan,
+    columns: columns.map((c) => c.id),
+    materialized: true,
+    recursive: false,
+    modifying: true,
+    optimized: false,
+  };
+  return {
+    def,
+    names: columns.map((c, i) => aliases[i] ?? c.name),
+    types: columns.map((c) => ({ type: c.type, typmod: c.typmod })),
+    workTable: false,
+    returning: bound.columns !== null,
+  };
 }
 
 function referencesName(node: Node | undefined, name: string): boolean {

@@ -17,6 +17,7 @@ import { bindGroupClause, buildAggregate } from './bind-grouping.js';
 import { makeSortKey, sortDirection } from './bind-order.js';
 import { bindLimit } from './bind-order-limit.js';
 import type { BoundQuery, OutputColumn } from './bind-query.js';
+import { hasSetReturning, liftSetReturning, replaceByKey } from './bind-srf.js';
 import { bindTargetList, type Target } from './bind-targets.js';
 import type { AggCollector, Binder, ExprContext, WindowCollector } from './binder.js';
 import { coerceBool, resolveUnknownAsText } from './coerce.js';
@@ -43,13 +44,13 @@ export function bindSimpleSelect(s: SelectStmt, binder: Binder, scope: Scope): B
   const aggs: AggCollector = { calls: [], byKey: new Map(), scope };
   const windows: WindowCollector = { windows: [], named: namedWindows(s.windowClause ?? []) };
   const ec: ExprContext = { binder, scope, aggs, windows, clause: 'SELECT' };
-  const targets = bindTargetList(s.targetList ?? [], ec).map((t) => ({
+  let targets = bindTargetList(s.targetList ?? [], ec).map((t) => ({
     ...t,
-    expr: resolveUnknownAsText(binder, t.expr),
+    expr: scope.keepUnknownOutputs ? t.expr : resolveUnknownAsText(binder, t.expr),
   }));
-  const sortItems = bindSortClause(s.sortClause ?? [], targets, ec);
+  let sortItems = bindSortClause(s.sortClause ?? [], targets, ec);
   const group = bindGroupClause(s.groupClause ?? [], targets, { ...ec, clause: 'GROUP BY' });
-  const having =
+  let having =
     s.havingClause === undefined
       ? null
       : coerceBool(
@@ -58,7 +59,17 @@ export function bindSimpleSelect(s: SelectStmt, binder: Binder, scope: Scope): B
           'HAVING',
           positionOf(s.havingClause),
         );
-  const grouped = aggs.calls.length > 0 || (s.groupClause ?? []).length > 0 || having !== null;
+  if (group.exprs.some(hasSetReturning)) {
+    // A set-returning GROUP BY expression runs below the aggregation; its uses read its column.
+    const lifted = liftSetReturning(plan, group.exprs, binder);
+    plan = lifted.plan;
+    group.exprs = lifted.exprs;
+    targets = targets.map((t) => ({ ...t, expr: replaceByKey(t.expr, lifted.replaced) }));
+    sortItems = sortItems.map((item) => ({ ...item, expr: replaceByKey(item.expr, lifted.replaced) }));
+    having = having === null ? null : replaceByKey(having, lifted.replaced);
+  }
+  const grouped =
+    aggs.calls.length > 0 || aggs.groupingUsed === true || (s.groupClause ?? []).length > 0 || having !== null;
   let remap = (e: Expr, _position?: number) => e;
   if (grouped) {
     const agg = buildAggregate(plan, group, aggs.calls, binder, scope);
@@ -211,10 +222,17 @@ function finishSelect(
     ? bindDistinctOn(distinctClause ?? [], targets, columns, s, binder, scope, hidden)
     : null;
   const locks = lockTargets(s.lockingClause ?? [], scope, binder, hidden);
-  const hasSrf = outputs.some((o) => o.expr.kind === 'call' && o.expr.returnsSet === true);
-  let plan: PlanNode = hasSrf
-    ? projectSet(input, [...outputs, ...hidden])
-    : { kind: 'project', input, outputs: [...outputs, ...hidden] };
+  const all = [...outputs, ...hidden];
+  const lifted = liftSetReturning(
+    input,
+    all.map((o) => o.expr),
+    binder,
+  );
+  let plan: PlanNode = {
+    kind: 'project',
+    input: lifted.plan,
+    outputs: all.map((o, i) => ({ id: o.id, expr: lifted.exprs[i] ?? o.expr })),
+  };
   if (distinctExprs !== null) {
     keys = [
       ...distinctExprs.map(
@@ -306,36 +324,6 @@ function bindDistinctOn(
     hidden.push({ id, expr: e });
     return { kind: 'column', id, name: 'distinct', type: e.type, typmod: e.typmod } as Expr;
   });
-}
-
-function projectSet(input: PlanNode, outputs: { id: number; expr: Expr }[]): PlanNode {
-  return {
-    kind: 'projectSet',
-    input,
-    outputs: outputs.map((o) => {
-      const e = o.expr;
-      if (e.kind === 'call' && e.returnsSet === true) {
-        return {
-          id: o.id,
-          expr: e,
-          srf: {
-            fn: {
-              name: e.name,
-              args: e.argTypes,
-              result: e.type,
-              strict: e.strict,
-              volatility: e.volatility,
-              returnsSet: true,
-              fn: e.fn,
-            },
-            args: e.args,
-            argTypes: e.argTypes,
-          },
-        };
-      }
-      return { id: o.id, expr: e, srf: null };
-    }),
-  };
 }
 
 const strengths: Record<string, RowLockMode> = {

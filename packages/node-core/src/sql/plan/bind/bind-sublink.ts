@@ -9,9 +9,9 @@ import { KeelError, SqlState } from '@keel/errors';
 import type { Node, RowExpr, SubLink } from '@pgsql/types';
 import type { Expr, SubLinkExpr } from '../ir/expr.js';
 import { outputColumns, type PlanNode } from '../ir/logical.js';
-import { arrayTypeOf, resolveOperator, TypeOid } from '../registry/registry.js';
+import { arrayTypeOf, operatorFunction, resolveOperator, TypeOid } from '../registry/registry.js';
 import { positionOf, strings, unwrap } from './ast.js';
-import { bindExpr } from './bind-expr.js';
+import { bindExpr, withPosition } from './bind-expr.js';
 import { bindQuery } from './bind-query.js';
 import type { ExprContext } from './binder.js';
 import { coerceTo } from './coerce.js';
@@ -28,6 +28,7 @@ export function bindSubLink(node: Node, ec: ExprContext): Expr {
     correlated,
     left: [] as Expr[],
     compare: [] as SubLinkExpr['compare'],
+    rightTypes: [] as number[],
     opName: '',
   };
   switch (s.subLinkType ?? 'EXPR_SUBLINK') {
@@ -37,7 +38,7 @@ export function bindSubLink(node: Node, ec: ExprContext): Expr {
     case 'ARRAY_SUBLINK': {
       const col = single(query.columns, position);
       const isArray = s.subLinkType === 'ARRAY_SUBLINK';
-      const type = isArray ? (arrayTypeOf(col.type) ?? TypeOid.textArray) : col.type;
+      const type = isArray ? arrayTypeOf(col.type) || TypeOid.textArray : col.type;
       return {
         kind: 'subLink',
         linkType: isArray ? 'array' : 'expr',
@@ -96,14 +97,15 @@ function bindQuantified(
     const col = query.columns[i] ?? { id: 0, type: TypeOid.unknown, typmod: -1, name: '?' };
     const l = bindExpr(n, ec);
     const r: Expr = { kind: 'column', id: col.id, name: col.name, type: col.type, typmod: col.typmod };
-    const { op, args } = resolveOperator(opName, l.type, r.type, position);
-    if (op.result !== TypeOid.bool)
+    const resolved = withPosition(() => resolveOperator(opName, l.type, r.type), position);
+    const args = resolved.argTypes;
+    if (resolved.resultType !== TypeOid.bool)
       throw new KeelError(SqlState.DatatypeMismatch, `operator ${opName} must return type boolean`, {
         position,
       });
     left.push(coerceTo(ec.binder, l, args[0] ?? l.type, -1, { context: 'implicit', position }));
     rightExprs.push(coerceTo(ec.binder, r, args[1] ?? r.type, -1, { context: 'implicit', position }));
-    compare.push(op.fn);
+    compare.push(operatorFunction(opName, resolved));
   });
   const plan = coerceOutputs(query.plan, rightExprs, ec);
   return {
@@ -113,6 +115,7 @@ function bindQuantified(
     correlated,
     left,
     compare,
+    rightTypes: rightExprs.map((e) => e.type),
     opName,
     type: TypeOid.bool,
     typmod: -1,

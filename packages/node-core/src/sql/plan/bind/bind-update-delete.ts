@@ -5,7 +5,7 @@
  * Exports: bindUpdate, bindDelete.
  */
 import { KeelError, SqlState } from '@keel/errors';
-import type { DeleteStmt, Node, ResTarget, UpdateStmt } from '@pgsql/types';
+import type { DeleteStmt, MultiAssignRef, Node, ResTarget, SelectStmt, SubLink, UpdateStmt } from '@pgsql/types';
 import type { TableRelation } from '../../../catalog/objects.js';
 import { collectColumns, type Expr, exprSome, mapExpr } from '../ir/expr.js';
 import type { PlanNode } from '../ir/logical.js';
@@ -107,17 +107,13 @@ export function bindUpdate(stmt: UpdateStmt, binder: Binder): BoundStatement {
         { position: positionOf(node) },
       );
     }
-    if (nodeTag(rt.val ?? { A_Const: {} }) === 'MultiAssignRef')
-      throw new KeelError(SqlState.FeatureNotSupported, 'multiple-column UPDATE SET is not supported');
-    if (c.identity === 'a' && rt.val !== undefined && nodeTag(rt.val) !== 'SetToDefault') {
+    const val = rt.val !== undefined && nodeTag(rt.val) === 'MultiAssignRef' ? multiAssignSource(rt.val, node) : rt.val;
+    if (c.identity === 'a' && val !== undefined && nodeTag(val) !== 'SetToDefault') {
       throw new KeelError(SqlState.GeneratedAlways, `column "${c.name}" can only be updated to DEFAULT`, {
         detail: `Column "${c.name}" is an identity column defined as GENERATED ALWAYS.`,
       });
     }
-    const raw =
-      rt.val === undefined || nodeTag(rt.val) === 'SetToDefault'
-        ? bindDefault(c, binder)
-        : bindExpr(rt.val, ec);
+    const raw = val === undefined || nodeTag(val) === 'SetToDefault' ? bindDefault(c, binder) : bindExpr(val, ec);
     const value = coerceTo(binder, raw, c.typeOid, c.typmod, {
       context: 'assignment',
       column: c.name,
@@ -150,6 +146,36 @@ export function bindUpdate(stmt: UpdateStmt, binder: Binder): BoundStatement {
   };
   const returning = bindReturning(stmt.returningList, modify, t.table, t.alias, ids, binder);
   return returning === null ? { plan: modify, columns: null } : returning;
+}
+
+/**
+ * `SET (a, b) = (x, y)` arrives as one MultiAssignRef per column: column k takes the row's k-th
+ * expression, or the k-th output of `(SELECT x, y ...)` (bound as its own scalar sub-query).
+ */
+function multiAssignSource(val: Node, node: Node): Node {
+  const ref = unwrap<MultiAssignRef>(val, 'MultiAssignRef') ?? {};
+  const index = (ref.colno ?? 1) - 1;
+  const row = unwrap<{ args?: Node[] }>(ref.source, 'RowExpr');
+  if (row !== null) {
+    if ((row.args ?? []).length !== ref.ncolumns)
+      throw new KeelError(SqlState.SyntaxError, 'number of columns does not match number of values', {
+        position: positionOf(node),
+      });
+    return (row.args ?? [])[index] ?? { A_Const: { isnull: true } };
+  }
+  const link = unwrap<SubLink>(ref.source, 'SubLink');
+  const select = unwrap<SelectStmt>(link?.subselect, 'SelectStmt');
+  if (link === null || select === null)
+    throw new KeelError(SqlState.FeatureNotSupported, 'source for a multiple-column UPDATE item must be a sub-SELECT or ROW() expression', {
+      position: positionOf(node),
+    });
+  const targets = select.targetList ?? [];
+  if (targets.length !== ref.ncolumns)
+    throw new KeelError(SqlState.SyntaxError, 'number of columns does not match number of values', {
+      position: positionOf(node),
+    });
+  const target = targets[index];
+  return { SubLink: { ...link, subselect: { SelectStmt: { ...select, targetList: target === undefined ? [] : [target] } } } };
 }
 
 /** Re-check expressions read the row by its old-value ids (the ModifyOp compiles them over oldIds). */

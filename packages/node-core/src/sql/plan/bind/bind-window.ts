@@ -12,10 +12,10 @@ import { exprKey } from '../ir/expr-key.js';
 import type { WindowCall, WindowFrame } from '../ir/logical.js';
 import { isAggregateName, resolveAggregate, TypeOid } from '../registry/registry.js';
 import { positionOf, unwrap } from './ast.js';
-import { bindExpr } from './bind-expr.js';
+import { bindExpr, withPosition } from './bind-expr.js';
 import { makeSortKey, sortDirection } from './bind-order.js';
 import type { ExprContext, WindowSpec } from './binder.js';
-import { coerceBool, coerceTo } from './coerce.js';
+import { coerceBool, coerceTo, coerceToCommon } from './coerce.js';
 
 const rankingResult: Record<string, number> = {
   row_number: TypeOid.int8,
@@ -107,6 +107,28 @@ function resolveDef(def: WindowDef, ec: ExprContext, position: number | undefine
   };
 }
 
+/** The offset type of RANGE ... PRECEDING/FOLLOWING, by ORDER BY type (PostgreSQL's in_range functions). */
+function rangeOffsetType(orderType: number | null): number {
+  switch (orderType) {
+    case TypeOid.int2:
+    case TypeOid.int4:
+    case TypeOid.int8:
+    case null:
+      return TypeOid.int8;
+    case TypeOid.float4:
+    case TypeOid.float8:
+      return TypeOid.float8;
+    case TypeOid.date:
+    case TypeOid.timestamp:
+    case TypeOid.timestamptz:
+    case TypeOid.time:
+    case TypeOid.interval:
+      return TypeOid.interval;
+    default:
+      return orderType;
+  }
+}
+
 function offsetExpr(
   node: Node | undefined,
   ec: ExprContext,
@@ -115,13 +137,7 @@ function offsetExpr(
 ): Expr | null {
   if (node === undefined) return null;
   const e = bindExpr(node, { ...ec, aggs: null, windows: null, clause: 'window definition' });
-  const target = mode === 'range' ? (orderType ?? TypeOid.int8) : TypeOid.int8;
-  const type =
-    mode === 'range' && orderType === TypeOid.date
-      ? TypeOid.interval
-      : target === TypeOid.int4 || target === TypeOid.int2
-        ? target
-        : target;
+  const type = mode === 'range' ? rangeOffsetType(orderType) : TypeOid.int8;
   return coerceTo(ec.binder, e, type, -1, { context: 'implicit', position: positionOf(node) });
 }
 
@@ -209,6 +225,7 @@ function makeCall(
       args: coerced,
       argTypes: coerced.map((a) => a.type),
       agg: null,
+      skipNulls: false,
       star: false,
       filter,
     };
@@ -225,21 +242,25 @@ function makeCall(
     throw new KeelError(SqlState.FeatureNotSupported, 'DISTINCT is not implemented for window functions', {
       position,
     });
-  const resolved = resolveAggregate(
-    name,
-    args.map((a) => a.type),
+  const resolved = withPosition(
+    () =>
+      resolveAggregate(
+        name,
+        args.map((a) => a.type),
+      ),
     position,
   );
   const coerced = args.map((a, i) =>
-    coerceTo(ec.binder, a, resolved.args[i] ?? a.type, -1, { context: 'implicit', position }),
+    coerceTo(ec.binder, a, resolved.argTypes[i] ?? a.type, -1, { context: 'implicit', position }),
   );
   return {
     id,
     name,
-    type: resolved.result,
+    type: resolved.resultType,
     args: coerced,
     argTypes: coerced.map((a) => a.type),
-    agg: resolved.agg,
+    agg: resolved.aggregate,
+    skipNulls: resolved.skipNulls,
     star: f.agg_star ?? false,
     filter,
   };
@@ -256,14 +277,17 @@ function valueCall(
   const [value, ...rest] = args;
   if (value === undefined)
     throw new KeelError(SqlState.UndefinedFunction, `function ${name}() does not exist`, { position });
-  const v =
-    value.type === TypeOid.unknown
-      ? coerceTo(ec.binder, value, TypeOid.text, -1, { context: 'implicit' })
-      : value;
+  // lag/lead(value anycompatible, offset int, default anycompatible): value and default take
+  // their common type (PostgreSQL 13+), so lag(int2_col, 1, -1) is an integer.
+  const dflt = name === 'lag' || name === 'lead' ? rest[1] : undefined;
+  const common = coerceToCommon(ec.binder, dflt === undefined ? [value] : [value, dflt], name);
+  const v = common.exprs[0] ?? value;
   const extra = rest.map((a, i) =>
     i === 0
       ? coerceTo(ec.binder, a, TypeOid.int4, -1, { context: 'implicit', position })
-      : coerceTo(ec.binder, a, v.type, -1, { context: 'implicit', position }),
+      : i === 1 && dflt !== undefined
+        ? (common.exprs[1] ?? a)
+        : coerceTo(ec.binder, a, v.type, -1, { context: 'implicit', position }),
   );
   const all = [v, ...extra];
   return {
@@ -273,6 +297,7 @@ function valueCall(
     args: all,
     argTypes: all.map((a) => a.type),
     agg: null,
+    skipNulls: false,
     star: false,
     filter,
   };

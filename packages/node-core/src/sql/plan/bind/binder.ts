@@ -7,9 +7,10 @@
 import { KeelError, SqlState } from '@keel/errors';
 import type { Oid } from '../../../catalog/objects.js';
 import type { LockRequest, PlanningContext } from '../../context.js';
+import { typeSettingsFor } from '../../type-settings.js';
 import type { ColumnId, Expr } from '../ir/expr.js';
-import type { AggCall, SortKey, WindowCall, WindowFrame } from '../ir/logical.js';
-import { TypeOid } from '../registry/registry.js';
+import type { AggCall, CteDef, SortKey, WindowCall, WindowFrame } from '../ir/logical.js';
+import { type EvalContext, makeEvalContext, TypeOid } from '../registry/registry.js';
 import type { Scope } from './scope.js';
 
 export class Binder {
@@ -17,14 +18,44 @@ export class Binder {
   private nextCte = 1;
   readonly dependencies = new Set<Oid>();
   readonly locks: LockRequest[] = [];
+  /** Every CTE of the statement in binding order (inner ones before the queries using them). */
+  readonly ctes: CteDef[] = [];
   /** Column names and types for ids, used for EXPLAIN output and errors. */
   readonly columnNames = new Map<ColumnId, string>();
+  /**
+   * Settings for folding constants at bind time. Reading its transaction timestamp ('now',
+   * 'today' literals) sets `readClock`: such values are left to the executor, which knows the
+   * transaction's start, so a plan never freezes a point in time.
+   */
+  readonly evalContext: EvalContext;
+  readClock = false;
 
   constructor(
     readonly ctx: PlanningContext,
     readonly paramTypes: Oid[],
     readonly sql: string,
-  ) {}
+  ) {
+    const base = makeEvalContext(typeSettingsFor(ctx.settings, ctx.catalog));
+    const binder = this;
+    this.evalContext = Object.defineProperty(base, 'transactionTimestamp', {
+      get(): bigint {
+        binder.readClock = true;
+        return 0n;
+      },
+    });
+  }
+
+  /** Runs a bind-time evaluation; null when it read the clock (then it must run at execution). */
+  foldWithoutClock<T>(evaluate: () => T): { value: T } | null {
+    const before = this.readClock;
+    this.readClock = false;
+    try {
+      const value = evaluate();
+      return this.readClock ? null : { value };
+    } finally {
+      this.readClock = before || this.readClock;
+    }
+  }
 
   newColumn(name: string): ColumnId {
     const id = this.nextId++;
@@ -86,6 +117,8 @@ export interface AggCollector {
   byKey: Map<string, ColumnId>;
   /** The query level the aggregates belong to. */
   scope: Scope;
+  /** GROUPING() appeared (it makes the query grouped, as an aggregate does). */
+  groupingUsed?: boolean;
 }
 
 export interface WindowSpec {

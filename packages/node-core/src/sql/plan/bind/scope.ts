@@ -44,6 +44,8 @@ export interface CteBinding {
   types: { type: Oid; typmod: number }[];
   /** While binding a recursive CTE's own recursive term. */
   workTable: boolean;
+  /** A data-modifying CTE without RETURNING has no rows to read. */
+  returning?: boolean;
 }
 
 export type Resolved = { column: ScopeColumn; levelsUp: number };
@@ -55,6 +57,11 @@ export class Scope {
   readonly ctes = new Map<string, CteBinding>();
   /** The columns `*` expands to, in FROM order. */
   readonly starColumns: ScopeColumn[] = [];
+  /**
+   * A set operation's branch: an untyped literal in its SELECT list stays unknown, so that the
+   * set operation chooses the column type (SELECT 1 UNION SELECT 'a' reads 'a' as an integer).
+   */
+  keepUnknownOutputs = false;
   /** Ids owned by this level (columns of its items), to tell local from outer references. */
   private readonly own = new Set<ColumnId>();
 

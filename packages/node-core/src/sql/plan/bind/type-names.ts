@@ -7,24 +7,16 @@
 import { KeelError, SqlState } from '@keel/errors';
 import type { TypeName } from '@pgsql/types';
 import type { Oid } from '../../../catalog/objects.js';
+import { typmodFromArgs } from '../../types/typmod.js';
 import { arrayTypeOf, TypeOid, typeOidByName } from '../registry/registry.js';
 import { intConst, strings } from './ast.js';
 
 function typmodFor(oid: Oid, mods: number[], name: string): number {
+  // char without a length is char(1), as PostgreSQL's grammar makes it.
   if (mods.length === 0) return oid === TypeOid.bpchar && name !== 'bpchar' ? 5 : -1;
-  if (oid === TypeOid.varchar || oid === TypeOid.bpchar) return (mods[0] ?? 0) + 4;
-  if (oid === TypeOid.numeric) {
-    const precision = mods[0] ?? 0;
-    const scale = mods[1] ?? 0;
-    if (precision < 1 || precision > 1000) {
-      throw new KeelError(
-        SqlState.InvalidParameterValue,
-        `NUMERIC precision ${precision} must be between 1 and 1000`,
-      );
-    }
-    return ((precision << 16) | (scale & 0xffff)) + 4;
-  }
-  return -1;
+  // interval typmods (fields, precision) are not applied (see src/sql/types/README.md).
+  if (oid === TypeOid.interval) return -1;
+  return typmodFromArgs(oid, mods);
 }
 
 export function resolveTypeName(typeName: TypeName, position?: number): { type: Oid; typmod: number } {
@@ -41,9 +33,9 @@ export function resolveTypeName(typeName: TypeName, position?: number): { type: 
   const typmod = typmodFor(oid, mods, name);
   if ((typeName.arrayBounds ?? []).length > 0) {
     const array = arrayTypeOf(oid);
-    if (array === null)
+    if (array === 0)
       throw new KeelError(SqlState.UndefinedObject, `type "${name}[]" does not exist`, { position });
-    return { type: array, typmod: -1 };
+    return { type: array, typmod };
   }
   return { type: oid, typmod };
 }

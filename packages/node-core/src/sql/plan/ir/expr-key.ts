@@ -10,7 +10,7 @@ function valueKey(v: unknown): string {
   if (v === null || v === undefined) return 'null';
   if (typeof v === 'bigint') return `${v}n`;
   if (typeof v === 'object')
-    return `o${String(v)}:${JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? `${x}n` : x))}`;
+    return `o${JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? `${x}n` : typeof x === 'symbol' ? String(x.description) : x))}`;
   return JSON.stringify(v);
 }
 

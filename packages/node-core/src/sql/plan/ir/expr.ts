@@ -8,10 +8,26 @@
  */
 import type { Value } from '../../../access/table-access.js';
 import type { Oid } from '../../../catalog/objects.js';
-import type { CallInfo, CastFunction, Comparator } from '../registry/registry.js';
+import type {
+  CoercionKind,
+  Comparator,
+  EvalContext,
+  Implementation,
+  RowsImplementation,
+  Volatility,
+} from '../registry/registry.js';
 import type { LogicalPlan } from './logical.js';
 
 export type ColumnId = number;
+
+/** A strict binary operator applied to non-null operands, with the statement's EvalContext. */
+export type BinaryOp = (a: Value, b: Value, ctx: EvalContext) => Value;
+
+/** A set-returning function's rows implementation and output columns. */
+export interface SetReturning {
+  rows: RowsImplementation;
+  columns: { name: string; type: Oid }[];
+}
 
 interface Typed {
   type: Oid;
@@ -38,15 +54,16 @@ export interface CallExpr extends Typed {
   args: Expr[];
   /** Returns NULL without calling fn when an argument is NULL. */
   strict: boolean;
-  volatility: 'immutable' | 'stable' | 'volatile';
+  volatility: Volatility;
   argTypes: Oid[];
-  fn: (args: Value[], info: CallInfo) => Value;
+  /** The implementation bound to this call's types (src/sql/functions). */
+  fn: Implementation;
   /** For comparison operators: which one (used by the optimizer). */
   comparison?: '=' | '<>' | '<' | '<=' | '>' | '>=' | null;
   /** Operator form for EXPLAIN ("a + b"); absent for function calls. */
   operator?: 'infix' | 'prefix';
-  /** A set-returning function: fn returns the list of result values. */
-  returnsSet?: boolean;
+  /** A set-returning function (in a SELECT list: a ProjectSet; in FROM: a FunctionScan). */
+  srf?: SetReturning;
 }
 /** A call whose value depends on the execution context (now(), current_user, nextval...). */
 export interface ContextExpr extends Typed {
@@ -54,12 +71,12 @@ export interface ContextExpr extends Typed {
   name: string;
   args: Expr[];
 }
+/** A cast from `from` to `type`, then the typmod (-1 for none); explicit casts truncate silently. */
 export interface CastExpr extends Typed {
   kind: 'cast';
   arg: Expr;
-  fn: CastFunction;
-  /** Applies the target typmod (varchar(n), numeric(p,s)); explicit casts truncate silently. */
-  explicit: boolean;
+  from: Oid;
+  coercion: CoercionKind;
 }
 export interface BoolExpr extends Typed {
   kind: 'and' | 'or';
@@ -98,13 +115,13 @@ export interface NullIfExpr extends Typed {
   kind: 'nullif';
   left: Expr;
   right: Expr;
-  equals: (a: Value, b: Value) => Value;
+  equals: BinaryOp;
 }
 export interface DistinctExpr extends Typed {
   kind: 'distinct';
   left: Expr;
   right: Expr;
-  equals: (a: Value, b: Value) => Value;
+  equals: BinaryOp;
   /** IS NOT DISTINCT FROM. */
   negated: boolean;
 }
@@ -114,7 +131,7 @@ export interface ScalarArrayExpr extends Typed {
   left: Expr;
   array: Expr;
   all: boolean;
-  fn: (a: Value, b: Value) => Value;
+  fn: BinaryOp;
   opName: string;
 }
 /** x IN (a, b, c) with a list of expressions; NOT IN when negated. */
@@ -122,7 +139,7 @@ export interface InListExpr extends Typed {
   kind: 'inList';
   arg: Expr;
   list: Expr[];
-  equals: (a: Value, b: Value) => Value;
+  equals: BinaryOp;
   negated: boolean;
 }
 export interface ArrayExpr extends Typed {
@@ -156,7 +173,9 @@ export interface SubLinkExpr extends Typed {
   plan: LogicalPlan;
   /** For ANY/ALL: the left expressions and the comparison per column. */
   left: Expr[];
-  compare: ((a: Value, b: Value) => Value)[];
+  compare: BinaryOp[];
+  /** For ANY/ALL: the sub-query's column types (after coercion to the operator's inputs). */
+  rightTypes: Oid[];
   opName: string;
   correlated: ColumnId[];
 }

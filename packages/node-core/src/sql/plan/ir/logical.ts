@@ -10,8 +10,8 @@
 import type { LockWaitPolicy, RowLockMode } from '../../../access/table-access.js';
 import type { IndexRelation, Oid, TableRelation } from '../../../catalog/objects.js';
 import type { VirtualTable } from '../../context.js';
-import type { AggregateInfo, Comparator, FunctionInfo } from '../registry/registry.js';
-import type { ColumnId, Expr, SubLinkExpr } from './expr.js';
+import type { AggregateImpl, Comparator, EvalContext } from '../registry/registry.js';
+import type { ColumnId, Expr, SetReturning, SubLinkExpr } from './expr.js';
 
 export type LogicalPlan = PlanNode;
 
@@ -32,7 +32,6 @@ export interface Actuals {
 
 interface Base {
   est?: Estimate;
-  actual?: Actuals;
 }
 
 export interface SortKey {
@@ -106,15 +105,25 @@ export interface JoinNode extends Base {
   /** Join quals (ON and pushed-down WHERE quals for inner joins). */
   condition: Expr[];
   method: 'nested' | 'hash' | 'merge' | 'indexNested';
-  /** Equi-join keys for hash and merge joins (left expr = right expr). */
-  keys: { left: Expr; right: Expr; compare: Comparator }[];
+  /** Equi-join keys for hash and merge joins (left expr = right expr) with their btree order. */
+  keys: JoinKey[];
   /** The right side reads left columns (LATERAL or an index nested loop's parameters). */
   lateral: boolean;
 }
+/** `left = right` of an equi-join; `compare` orders a left value against a right one. */
+export interface JoinKey {
+  left: Expr;
+  right: Expr;
+  compare: (a: unknown, b: unknown, ctx: EvalContext) => number;
+}
+
 export interface AggCall {
   id: ColumnId;
   name: string;
-  agg: AggregateInfo;
+  /** The aggregate bound to its argument types (src/sql/functions). */
+  agg: AggregateImpl;
+  /** Rows with a NULL argument are skipped (strict aggregates). */
+  skipNulls: boolean;
   args: Expr[];
   argTypes: Oid[];
   type: Oid;
@@ -153,7 +162,8 @@ export interface WindowCall {
   args: Expr[];
   argTypes: Oid[];
   /** An aggregate used as a window function. */
-  agg: AggregateInfo | null;
+  agg: AggregateImpl | null;
+  skipNulls: boolean;
   star: boolean;
   filter: Expr | null;
 }
@@ -205,6 +215,10 @@ export interface CteDef {
   /** Referenced more than once or MATERIALIZED: computed once and buffered. */
   materialized: boolean;
   recursive: boolean;
+  /** A data-modifying statement (WITH x AS (DELETE ... RETURNING ...)): runs to completion once. */
+  modifying: boolean;
+  /** Set once the optimizer has planned `plan` (each CTE is planned once, before its users). */
+  optimized: boolean;
 }
 export interface CteScanNode extends Base {
   kind: 'cteScan';
@@ -226,12 +240,15 @@ export interface WorkTableScanNode extends Base {
   kind: 'workTableScan';
   cteId: number;
   columns: ColumnId[];
+  types: Oid[];
   alias: string;
 }
 export interface FunctionScanNode extends Base {
   kind: 'functionScan';
   name: string;
-  fn: FunctionInfo;
+  srf: SetReturning;
+  /** NULL arguments give no rows without calling the function. */
+  strict: boolean;
   args: Expr[];
   argTypes: Oid[];
   /** One column per result (a composite result is split into fields), plus ordinality. */
@@ -245,7 +262,7 @@ export interface FunctionScanNode extends Base {
 export interface ProjectSetNode extends Base {
   kind: 'projectSet';
   input: PlanNode;
-  outputs: { id: ColumnId; expr: Expr; srf: { fn: FunctionInfo; args: Expr[]; argTypes: Oid[] } | null }[];
+  outputs: { id: ColumnId; expr: Expr; srf: { srf: SetReturning; strict: boolean; args: Expr[] } | null }[];
 }
 /** Evaluates subqueries per input row and appends their results as columns. */
 export interface ApplyNode extends Base {
@@ -373,6 +390,62 @@ export function outputColumns(node: PlanNode): ColumnId[] {
       return node.rowColumns;
   }
 }
+
+/** The type oids of a node's output columns, in outputColumns order. */
+export function outputTypes(node: PlanNode): Oid[] {
+  const types = (exprs: Expr[]) => exprs.map((e) => e.type);
+  switch (node.kind) {
+    case 'scan':
+      return node.columns.map(
+        (c) => node.table.columns.find((col) => col.attnum === c.attnum)?.typeOid ?? TID_TYPE,
+      );
+    case 'virtualScan':
+      return node.columns.map((c) => node.table.columns[c.index]?.typeOid ?? 0);
+    case 'values':
+      return node.columns.map((_, i) => node.rows[0]?.[i]?.type ?? 0);
+    case 'setop':
+      return types(node.leftExprs);
+    case 'cteScan':
+      return outputTypes(node.cte.plan);
+    case 'recursiveUnion':
+      return types(node.anchorExprs);
+    case 'workTableScan':
+      return node.types;
+    case 'functionScan': {
+      const cols = node.srf.columns.map((c) => c.type);
+      return node.ordinality === null ? cols : [...cols, INT8_TYPE];
+    }
+    case 'result':
+      return [];
+    case 'project':
+    case 'projectSet':
+      return node.outputs.map((o) => o.expr.type);
+    case 'join':
+      return node.joinType === 'semi' || node.joinType === 'anti'
+        ? outputTypes(node.left)
+        : [...outputTypes(node.left), ...outputTypes(node.right)];
+    case 'aggregate': {
+      const ids = [...types(node.groupBy.map((g) => g.expr)), ...node.aggregates.map((a) => a.type)];
+      return node.groupingIdColumn === null ? ids : [...ids, INT4_TYPE];
+    }
+    case 'window':
+      return [...outputTypes(node.input), ...node.calls.map((c) => c.type)];
+    case 'apply':
+      return [...outputTypes(node.input), ...node.links.map((l) => l.link.type)];
+    case 'filter':
+    case 'sort':
+    case 'limit':
+    case 'distinct':
+    case 'lockRows':
+      return outputTypes(node.input);
+    case 'modify':
+      return node.table.columns.map((c) => c.typeOid);
+  }
+}
+
+const TID_TYPE = 20;
+const INT8_TYPE = 20;
+const INT4_TYPE = 23;
 
 export function planChildren(node: PlanNode): PlanNode[] {
   switch (node.kind) {

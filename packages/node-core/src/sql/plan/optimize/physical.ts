@@ -1,274 +1,273 @@
 /**
- * Physical choices and estimates: index access paths for scans (equality on a key prefix, then a
- * range on the next key), hash joins for equi-joins (nested loop otherwise), and row/cost
- * estimates from TableStats (or defaults) with PostgreSQL-like selectivities, shown by EXPLAIN.
+ * Physical planning (PostgreSQL's "Optimize Plan" step): walks the logical plan bottom-up and
+ * fills in every node's physical choice and estimate. Table scans get their cheapest access path
+ * (access-path.ts); trees of inner joins are re-ordered by cost (join-order.ts); other joins
+ * (outer, semi, anti, lateral) get their cheapest method (join-method.ts); a Sort whose input
+ * can come in its order from an index disappears; a Sort under a constant LIMIT keeps only the
+ * top rows; aggregates estimate their groups from distinct counts. Estimates come from ANALYZE
+ * statistics (selectivity.ts) and PostgreSQL's cost units (cost.ts).
  * Exports: choosePhysical.
  */
-import type { IndexRelation, TableRelation } from '../../../catalog/objects.js';
+import { assert } from '@keel/errors';
 import type { CatalogReader } from '../../context.js';
-import { collectColumns, type Expr } from '../ir/expr.js';
-import { type AccessPath, outputColumns, type PlanNode } from '../ir/logical.js';
-import { comparatorFor } from '../registry/registry.js';
+import { conjuncts, type Expr } from '../ir/expr.js';
+import { outputColumns, type PlanNode, type ScanNode, type SortKey } from '../ir/logical.js';
+import { type Ordering, type ScanPath, satisfies, scanPaths } from './access-path.js';
+import { buildStatsView } from './column-sources.js';
+import { type Cost, CPU_OPERATOR_COST, CPU_TUPLE_COST, sortCost } from './cost.js';
+import { chooseJoin, type JoinInput, joinRows } from './join-method.js';
+import { orderJoins, type Relation } from './join-order.js';
+import { distinctOf, type StatsView, selectivity } from './selectivity.js';
 
-const seqPageCost = 1;
-const randomPageCost = 4;
-const cpuTupleCost = 0.01;
-const cpuOperatorCost = 0.0025;
+interface Planned extends JoinInput {}
 
-function tableRows(t: TableRelation): { rows: number; pages: number } {
-  if (t.stats !== null) return { rows: t.stats.rowCount, pages: Math.max(1, t.stats.pageCount) };
-  return { rows: 1000, pages: 10 };
+interface Ctx {
+  catalog: CatalogReader;
+  view: StatsView;
+  /** CTE plans already optimized (a CTE referenced twice is planned once). */
+  ctes: WeakMap<object, PlanNode>;
 }
 
-function columnOf(e: Expr): number | null {
-  if (e.kind === 'column') return e.id;
-  if (e.kind === 'cast' && e.arg.kind === 'column') return null;
-  return null;
+function est(rows: number, cost: Cost, plan: PlanNode): NonNullable<PlanNode['est']> {
+  return {
+    rows: Math.max(1, Math.round(rows)),
+    startupCost: cost.startup,
+    totalCost: Math.max(cost.startup, cost.total),
+    width: Math.max(4, outputColumns(plan).length * 8),
+  };
 }
 
-function isParamLike(e: Expr, local: Set<number>): boolean {
-  return [...collectColumns(e)].every((id) => !local.has(id)) && e.kind !== 'subLink';
+function planned(plan: PlanNode, rows: number, cost: Cost, ordering: Ordering, base: ScanNode | null = null): Planned {
+  return { plan: { ...plan, est: est(rows, cost, plan) }, rows, cost, ordering, base };
 }
 
-interface Bound {
-  attnum: number;
-  op: '=' | '<' | '<=' | '>' | '>=';
-  value: Expr;
-  qual: Expr;
+function costOf(p: PlanNode): Cost {
+  return { startup: p.est?.startupCost ?? 0, total: p.est?.totalCost ?? 0 };
 }
 
-function boundsOf(node: Extract<PlanNode, { kind: 'scan' }>): Bound[] {
-  const local = new Set(node.columns.map((c) => c.id));
-  const attnumOf = new Map(node.columns.map((c) => [c.id, c.attnum]));
-  const out: Bound[] = [];
-  for (const q of node.filter) {
-    if (
-      q.kind !== 'call' ||
-      q.args.length !== 2 ||
-      q.comparison === undefined ||
-      q.comparison === null ||
-      q.comparison === '<>'
-    )
-      continue;
-    const [a, b] = q.args as [Expr, Expr];
-    const flip: Record<string, Bound['op']> = { '=': '=', '<': '>', '<=': '>=', '>': '<', '>=': '<=' };
-    const ca = columnOf(a);
-    const cb = columnOf(b);
-    if (ca !== null && attnumOf.has(ca) && isParamLike(b, local))
-      out.push({ attnum: attnumOf.get(ca) ?? 0, op: q.comparison, value: b, qual: q });
-    else if (cb !== null && attnumOf.has(cb) && isParamLike(a, local))
-      out.push({ attnum: attnumOf.get(cb) ?? 0, op: flip[q.comparison] ?? '=', value: a, qual: q });
+function rowsOf(p: PlanNode): number {
+  return p.est?.rows ?? 1;
+}
+
+/** The ordering a Sort's keys ask for, when every key is a plain column. */
+function keyOrdering(keys: SortKey[]): Ordering | null {
+  const out: Ordering = [];
+  for (const k of keys) {
+    if (k.expr.kind !== 'column') return null;
+    out.push({ id: k.expr.id, descending: k.descending, nullsFirst: k.nullsFirst });
   }
   return out;
 }
 
-function indexPath(index: IndexRelation, bounds: Bound[]): { path: AccessPath; selectivity: number } | null {
-  const equal: Expr[] = [];
-  const quals: Expr[] = [];
-  let selectivity = 1;
-  let lower: { value: Expr; inclusive: boolean } | null = null;
-  let upper: { value: Expr; inclusive: boolean } | null = null;
-  for (const key of index.keys) {
-    if (key.attnum === 0) break;
-    const eq = bounds.find((b) => b.attnum === key.attnum && b.op === '=');
-    if (eq !== undefined) {
-      equal.push(eq.value);
-      quals.push(eq.qual);
-      selectivity *= 0.005;
-      continue;
-    }
-    const lo = bounds.find((b) => b.attnum === key.attnum && (b.op === '>' || b.op === '>='));
-    const hi = bounds.find((b) => b.attnum === key.attnum && (b.op === '<' || b.op === '<='));
-    if (lo !== undefined) {
-      lower = { value: lo.value, inclusive: lo.op === '>=' };
-      quals.push(lo.qual);
-      selectivity *= 0.33;
-    }
-    if (hi !== undefined) {
-      upper = { value: hi.value, inclusive: hi.op === '<=' };
-      quals.push(hi.qual);
-      selectivity *= 0.33;
-    }
-    break;
-  }
-  if (quals.length === 0) return null;
-  if (index.unique && equal.length === index.keys.length) selectivity = 0;
-  return {
-    path: { kind: 'index', index, equal, lower, upper, direction: 'forward', indexQuals: quals },
-    selectivity,
-  };
+function chooseScan(node: ScanNode, ctx: Ctx, required: Ordering | null, fraction: number): Planned {
+  const paths = scanPaths(node, ctx.catalog, ctx.view, required);
+  const effective = (p: ScanPath) => p.cost.startup + (p.cost.total - p.cost.startup) * fraction;
+  const cheapest = (list: ScanPath[]) =>
+    list.reduce<ScanPath | null>((a, b) => (a === null || effective(b) < effective(a) ? b : a), null);
+  const ordered = required === null ? null : cheapest(paths.filter((p) => satisfies(p.ordering, required)));
+  const chosen = ordered ?? cheapest(paths);
+  assert(chosen !== null, 'a table scan always has its sequential path');
+  return planned({ ...node, access: chosen.access }, chosen.rows, chosen.cost, chosen.ordering, node);
 }
 
-function chooseScan(node: Extract<PlanNode, { kind: 'scan' }>, catalog: CatalogReader): PlanNode {
-  const { rows, pages } = tableRows(node.table);
-  const bounds = boundsOf(node);
-  const seqCost = pages * seqPageCost + rows * (cpuTupleCost + node.filter.length * cpuOperatorCost);
-  let best: { path: AccessPath; cost: number; rows: number } = {
-    path: { kind: 'seq' },
-    cost: seqCost,
-    rows: rows * 0.33 ** node.filter.length,
-  };
-  for (const index of catalog.indexesOf(node.table)) {
-    if (!index.valid || index.predicate !== null) continue;
-    const candidate = indexPath(index, bounds);
-    if (candidate === null) continue;
-    const matched = Math.max(1, rows * candidate.selectivity);
-    const cost = 4 * randomPageCost + matched * (randomPageCost * 0.25 + cpuTupleCost);
-    if (cost < best.cost) best = { path: candidate.path, cost, rows: matched };
+/** Flattens a tree of inner, non-lateral joins into relations and quals. */
+function flatten(plan: PlanNode, ctx: Ctx, rels: Relation[], quals: Expr[]): void {
+  if (plan.kind === 'join' && plan.joinType === 'inner' && !plan.lateral) {
+    flatten(plan.left, ctx, rels, quals);
+    flatten(plan.right, ctx, rels, quals);
+    for (const c of plan.condition) quals.push(...conjuncts(c));
+    return;
   }
-  const width = node.columns.length * 8;
-  return {
-    ...node,
-    access: best.path,
-    est: { rows: Math.max(1, Math.round(best.rows)), startupCost: 0, totalCost: best.cost, width },
-  };
+  const p = optimize(plan, ctx, null, 1);
+  rels.push({ ...p, ids: new Set(outputColumns(p.plan)) });
 }
 
-function equiKeys(node: Extract<PlanNode, { kind: 'join' }>): {
-  keys: Extract<PlanNode, { kind: 'join' }>['keys'];
-  residual: Expr[];
-} {
-  const leftIds = new Set(outputColumns(node.left));
-  const rightIds = new Set(outputColumns(node.right));
-  const keys: Extract<PlanNode, { kind: 'join' }>['keys'] = [];
-  const residual: Expr[] = [];
-  const side = (e: Expr): 'left' | 'right' | null => {
-    const ids = [...collectColumns(e)];
-    if (ids.length === 0) return null;
-    if (ids.every((id) => leftIds.has(id))) return 'left';
-    if (ids.every((id) => rightIds.has(id))) return 'right';
-    return null;
-  };
-  for (const c of node.condition) {
-    if (c.kind === 'call' && c.comparison === '=' && c.args.length === 2) {
-      const [a, b] = c.args as [Expr, Expr];
-      const sa = side(a);
-      const sb = side(b);
-      if (sa === 'left' && sb === 'right' && a.type === b.type) {
-        keys.push({ left: a, right: b, compare: comparatorFor(a.type) });
-        continue;
+function optimizeJoin(plan: Extract<PlanNode, { kind: 'join' }>, ctx: Ctx): Planned {
+  if (plan.joinType === 'inner' && !plan.lateral) {
+    const rels: Relation[] = [];
+    const quals: Expr[] = [];
+    flatten(plan, ctx, rels, quals);
+    if (rels.length <= 30) {
+      const best = orderJoins(ctx.catalog, ctx.view, rels, quals);
+      return { plan: best.plan, rows: best.rows, cost: best.cost, ordering: best.ordering, base: null };
+    }
+  }
+  const left = optimize(plan.left, ctx, null, 1);
+  const right = optimize(plan.right, ctx, null, 1);
+  const innerSel = plan.condition.reduce((s, q) => s * selectivity(ctx.view, q), 1);
+  const rows = joinRows(plan.joinType, left.rows, right.rows, left.rows * right.rows * innerSel);
+  const choice = chooseJoin(ctx.catalog, ctx.view, plan.joinType, left, right, plan.condition, rows, plan.lateral);
+  return { plan: choice.plan, rows, cost: choice.cost, ordering: choice.ordering, base: null };
+}
+
+function groupCount(node: Extract<PlanNode, { kind: 'aggregate' }>, inputRows: number, view: StatsView): number {
+  if (node.groupBy.length === 0) return 1;
+  let groups = 1;
+  for (const g of node.groupBy) {
+    const d = g.expr.kind === 'column' ? distinctOf(view, g.expr.id) : null;
+    groups *= d ?? Math.max(1, inputRows / 10);
+  }
+  if (node.groupingSets !== null) groups *= node.groupingSets.length;
+  return Math.max(1, Math.min(groups, inputRows));
+}
+
+function optimizeSort(node: Extract<PlanNode, { kind: 'sort' }>, ctx: Ctx, limit: number | null): Planned {
+  const required = keyOrdering(node.keys);
+  const plain = optimize(node.input, ctx, null, 1);
+  const sortLimit = limit ?? node.limit;
+  const sc = sortCost(plain.cost, plain.rows, sortLimit);
+  const sortRows = sortLimit === null ? plain.rows : Math.min(plain.rows, sortLimit);
+  const withSort = planned({ ...node, input: plain.plan, limit: sortLimit }, sortRows, sc, required ?? []);
+  if (required === null) return withSort;
+  const fraction = sortLimit === null ? 1 : Math.min(1, sortLimit / Math.max(1, plain.rows));
+  const ordered = optimize(node.input, ctx, required, fraction);
+  if (!satisfies(ordered.ordering, required)) return withSort;
+  const effective = ordered.cost.startup + (ordered.cost.total - ordered.cost.startup) * fraction;
+  const sortEffective = sc.startup + (sc.total - sc.startup) * fraction;
+  return effective < sortEffective ? ordered : withSort;
+}
+
+/** Plans a node; `required` is an ordering the caller would like (honored when cheap), `fraction` the share of rows it will read. */
+function optimize(plan: PlanNode, ctx: Ctx, required: Ordering | null, fraction: number): Planned {
+  switch (plan.kind) {
+    case 'scan':
+      return chooseScan(plan, ctx, required, fraction);
+    case 'join':
+      return optimizeJoin(plan, ctx);
+    case 'filter': {
+      const input = optimize(plan.input, ctx, required, fraction);
+      const rows = input.rows * selectivity(ctx.view, plan.predicate);
+      const cost = { startup: input.cost.startup, total: input.cost.total + input.rows * CPU_OPERATOR_COST };
+      return planned({ ...plan, input: input.plan }, rows, cost, input.ordering);
+    }
+    case 'project': {
+      // A projection keeps its input's order on the columns it passes through.
+      const rename = new Map<number, number>();
+      for (const o of plan.outputs) if (o.expr.kind === 'column') rename.set(o.id, o.expr.id);
+      const back = new Map([...rename].map(([k, v]) => [v, k]));
+      const want = required?.every((k) => rename.has(k.id))
+        ? required.map((k) => ({ ...k, id: rename.get(k.id) ?? k.id }))
+        : null;
+      const input = optimize(plan.input, ctx, want, fraction);
+      const ordering: Ordering = [];
+      for (const k of input.ordering) {
+        const id = back.get(k.id);
+        if (id === undefined) break;
+        ordering.push({ ...k, id });
       }
-      if (sa === 'right' && sb === 'left' && a.type === b.type) {
-        keys.push({ left: b, right: a, compare: comparatorFor(a.type) });
-        continue;
-      }
+      const cost = { startup: input.cost.startup, total: input.cost.total + input.rows * CPU_OPERATOR_COST * plan.outputs.length };
+      return planned({ ...plan, input: input.plan }, input.rows, cost, ordering);
     }
-    residual.push(c);
+    case 'sort':
+      return optimizeSort(plan, ctx, null);
+    case 'limit':
+      return optimizeLimit(plan, ctx);
+    case 'aggregate': {
+      const input = optimize(plan.input, ctx, null, 1);
+      const groups = groupCount(plan, input.rows, ctx.view);
+      const work = input.rows * (plan.aggregates.length + plan.groupBy.length + 1) * CPU_OPERATOR_COST;
+      const cost = { startup: input.cost.total + work, total: input.cost.total + work + groups * CPU_TUPLE_COST };
+      return planned({ ...plan, input: input.plan }, groups, cost, []);
+    }
+    case 'distinct': {
+      const input = optimize(plan.input, ctx, null, 1);
+      const rows = plan.on === null ? Math.max(1, input.rows / 2) : Math.max(1, input.rows / 4);
+      const cost = { startup: input.cost.startup, total: input.cost.total + input.rows * CPU_OPERATOR_COST };
+      return planned({ ...plan, input: input.plan }, rows, cost, input.ordering);
+    }
+    default:
+      return optimizeOther(plan, ctx);
   }
-  return { keys, residual };
 }
 
-function estimateOf(node: PlanNode): { rows: number; totalCost: number } {
-  return node.est ?? { rows: 1, totalCost: 0 };
+function constantLimit(plan: Extract<PlanNode, { kind: 'limit' }>): number | null {
+  const value = (e: Expr | null): bigint | null | undefined => {
+    if (e === null) return null;
+    if (e.kind === 'const' && (typeof e.value === 'bigint' || e.value === null)) return e.value as bigint | null;
+    return undefined;
+  };
+  const limit = value(plan.limit);
+  const offset = value(plan.offset);
+  if (limit === undefined || offset === undefined || limit === null || plan.withTies !== null) return null;
+  if (limit < 0n || (offset !== null && offset < 0n)) return null;
+  return Number(limit + (offset ?? 0n));
+}
+
+function optimizeLimit(plan: Extract<PlanNode, { kind: 'limit' }>, ctx: Ctx): Planned {
+  const n = constantLimit(plan);
+  const input =
+    plan.input.kind === 'sort' && n !== null
+      ? optimizeSort(plan.input, ctx, n)
+      : optimize(plan.input, ctx, null, n === null ? 1 : Math.min(1, n / 1000));
+  const rows = n === null ? input.rows : Math.min(input.rows, n);
+  const fraction = Math.min(1, rows / Math.max(1, input.rows));
+  const cost = { startup: input.cost.startup, total: input.cost.startup + (input.cost.total - input.cost.startup) * fraction };
+  return planned({ ...plan, input: input.plan }, rows, cost, input.ordering);
+}
+
+function leaf(plan: PlanNode, rows: number): Planned {
+  return planned(plan, rows, { startup: 0, total: rows * CPU_TUPLE_COST }, []);
+}
+
+function optimizeOther(plan: PlanNode, ctx: Ctx): Planned {
+  switch (plan.kind) {
+    case 'virtualScan':
+      return leaf(plan, 100);
+    case 'values':
+      return leaf(plan, plan.rows.length);
+    case 'result':
+      return leaf(plan, 1);
+    case 'workTableScan':
+      return leaf(plan, 10);
+    case 'functionScan':
+      return leaf(plan, 1000);
+    case 'cteScan': {
+      const cte = plan.cte;
+      let inner = cte.optimized ? cte.plan : ctx.ctes.get(cte);
+      if (inner === undefined) {
+        inner = optimize(cte.plan, ctx, null, 1).plan;
+        cte.plan = inner;
+        ctx.ctes.set(cte, inner);
+      }
+      return planned(plan, rowsOf(inner), { startup: 0, total: costOf(inner).total }, []);
+    }
+    case 'setop': {
+      const left = optimize(plan.left, ctx, null, 1);
+      const right = optimize(plan.right, ctx, null, 1);
+      const rows = plan.op === 'union' ? left.rows + right.rows : plan.op === 'intersect' ? Math.min(left.rows, right.rows) : left.rows;
+      const cost = { startup: 0, total: left.cost.total + right.cost.total + (left.rows + right.rows) * CPU_OPERATOR_COST };
+      return planned({ ...plan, left: left.plan, right: right.plan }, rows, cost, []);
+    }
+    case 'recursiveUnion': {
+      const anchor = optimize(plan.anchor, ctx, null, 1);
+      const recursive = optimize(plan.recursive, ctx, null, 1);
+      const rows = anchor.rows * 10;
+      const cost = { startup: 0, total: anchor.cost.total + 10 * recursive.cost.total };
+      return planned({ ...plan, anchor: anchor.plan, recursive: recursive.plan }, rows, cost, []);
+    }
+    case 'apply': {
+      const input = optimize(plan.input, ctx, null, 1);
+      const links = plan.links.map((l) => ({ id: l.id, link: { ...l.link, plan: optimize(l.link.plan, ctx, null, 1).plan } }));
+      const perRow = links.reduce((n, l) => n + costOf(l.link.plan).total, 0);
+      const correlated = links.some((l) => l.link.correlated.length > 0);
+      const cost = { startup: input.cost.startup, total: input.cost.total + (correlated ? input.rows : 1) * perRow };
+      return planned({ ...plan, input: input.plan, links }, input.rows, cost, input.ordering);
+    }
+    case 'window':
+    case 'projectSet':
+    case 'lockRows':
+    case 'modify': {
+      const input = optimize(plan.input, ctx, null, 1);
+      const rows = plan.kind === 'projectSet' ? input.rows * 10 : input.rows;
+      const cost = { startup: input.cost.startup, total: input.cost.total + input.rows * CPU_TUPLE_COST };
+      return planned({ ...plan, input: input.plan } as PlanNode, rows, cost, plan.kind === 'lockRows' ? input.ordering : []);
+    }
+    default:
+      assert(false, `optimizeOther reached ${plan.kind}`);
+  }
 }
 
 export function choosePhysical(plan: PlanNode, catalog: CatalogReader): PlanNode {
-  const rec = (p: PlanNode) => choosePhysical(p, catalog);
-  switch (plan.kind) {
-    case 'scan':
-      return chooseScan(plan, catalog);
-    case 'join': {
-      const left = rec(plan.left);
-      const right = rec(plan.right);
-      const node = { ...plan, left, right };
-      const { keys, residual } = equiKeys(node);
-      const l = estimateOf(left);
-      const r = estimateOf(right);
-      if (keys.length > 0 && !plan.lateral) {
-        const rows = Math.max(1, Math.round((l.rows * r.rows) / Math.max(l.rows, r.rows, 1)));
-        return {
-          ...node,
-          method: 'hash',
-          keys,
-          condition: residual,
-          est: {
-            rows,
-            startupCost: r.totalCost,
-            totalCost: l.totalCost + r.totalCost + (l.rows + r.rows) * cpuOperatorCost,
-            width: 16,
-          },
-        };
-      }
-      const rows = Math.max(1, Math.round(l.rows * r.rows * (plan.condition.length > 0 ? 0.33 : 1)));
-      return {
-        ...node,
-        method: 'nested',
-        est: { rows, startupCost: 0, totalCost: l.totalCost + l.rows * r.totalCost, width: 16 },
-      };
-    }
-    case 'virtualScan':
-    case 'values':
-    case 'result':
-    case 'workTableScan':
-    case 'functionScan':
-      return {
-        ...plan,
-        est: {
-          rows: plan.kind === 'values' ? plan.rows.length : plan.kind === 'functionScan' ? 1000 : 1,
-          startupCost: 0,
-          totalCost: 0.01,
-          width: 8,
-        },
-      };
-    case 'cteScan':
-      plan.cte.plan = choosePhysicalOnce(plan.cte.plan, catalog);
-      return {
-        ...plan,
-        est: {
-          rows: estimateOf(plan.cte.plan).rows,
-          startupCost: 0,
-          totalCost: estimateOf(plan.cte.plan).totalCost,
-          width: 8,
-        },
-      };
-    case 'setop':
-      return withEst({ ...plan, left: rec(plan.left), right: rec(plan.right) });
-    case 'recursiveUnion':
-      return withEst({ ...plan, anchor: rec(plan.anchor), recursive: rec(plan.recursive) });
-    case 'apply':
-      return withEst({
-        ...plan,
-        input: rec(plan.input),
-        links: plan.links.map((l) => ({ id: l.id, link: { ...l.link, plan: rec(l.link.plan) } })),
-      });
-    default:
-      return withEst({ ...plan, input: rec(plan.input) } as PlanNode);
-  }
-}
-
-const done = new WeakSet<PlanNode>();
-function choosePhysicalOnce(plan: PlanNode, catalog: CatalogReader): PlanNode {
-  if (done.has(plan)) return plan;
-  const out = choosePhysical(plan, catalog);
-  done.add(out);
-  return out;
-}
-
-function withEst(plan: PlanNode): PlanNode {
-  const children =
-    'input' in plan
-      ? [plan.input]
-      : plan.kind === 'setop'
-        ? [plan.left, plan.right]
-        : plan.kind === 'recursiveUnion'
-          ? [plan.anchor, plan.recursive]
-          : [];
-  const inRows = children.reduce((n, c) => n + estimateOf(c).rows, 0);
-  const inCost = children.reduce((n, c) => n + estimateOf(c).totalCost, 0);
-  let rows = inRows;
-  if (plan.kind === 'filter') rows = inRows * 0.33;
-  if (plan.kind === 'aggregate') rows = plan.groupBy.length === 0 ? 1 : Math.max(1, inRows * 0.1);
-  if (plan.kind === 'limit') rows = Math.min(inRows, 1000);
-  if (plan.kind === 'distinct') rows = inRows * 0.5;
-  const sortCost = plan.kind === 'sort' ? inRows * Math.log2(Math.max(2, inRows)) * 2 * cpuOperatorCost : 0;
-  const startup = plan.kind === 'sort' || plan.kind === 'aggregate' ? inCost + sortCost : 0;
-  return {
-    ...plan,
-    est: {
-      rows: Math.max(1, Math.round(rows)),
-      startupCost: startup,
-      totalCost: inCost + sortCost + inRows * cpuOperatorCost,
-      width: outputColumns(plan).length * 8,
-    },
-  };
+  const ctx: Ctx = { catalog, view: buildStatsView(plan), ctes: new WeakMap() };
+  return optimize(plan, ctx, null, 1).plan;
 }

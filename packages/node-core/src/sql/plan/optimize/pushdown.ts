@@ -70,7 +70,7 @@ function pushJoin(plan: Extract<PlanNode, { kind: 'join' }>, quals: Expr[]): Pla
   const condLeft: Expr[] = [];
   const condRight: Expr[] = [];
   const condition: Expr[] = [...toJoin];
-  for (const c of plan.condition) {
+  for (const c of plan.condition.flatMap(conjuncts)) {
     if (
       (type === 'inner' || type === 'semi' || type === 'anti' || type === 'right') &&
       within(c, rightIds) &&

@@ -6,6 +6,8 @@
  * semantics forbid an anti join), as in PostgreSQL.
  * Exports: planSubLinks.
  */
+
+import type { Value as TypedValue } from '../../types/value.js';
 import { collectColumns, conjuncts, type Expr, exprSome, mapExpr, type SubLinkExpr } from '../ir/expr.js';
 import { outputColumns, type PlanNode } from '../ir/logical.js';
 import { TypeOid } from '../registry/registry.js';
@@ -71,7 +73,7 @@ function mapChildren(node: PlanNode, f: (n: PlanNode) => PlanNode): PlanNode {
     case 'recursiveUnion':
       return { ...node, anchor: f(node.anchor), recursive: f(node.recursive) };
     case 'cteScan':
-      if (!node.cte.recursive || node.cte.plan.kind === 'recursiveUnion')
+      if (!node.cte.optimized && (!node.cte.recursive || node.cte.plan.kind === 'recursiveUnion'))
         node.cte.plan = planOnce(node.cte.plan, f);
       return node;
     case 'filter':
@@ -150,14 +152,17 @@ function semiJoin(
   left.forEach((l, i) => {
     const id = outIds[i];
     if (id === undefined) return;
+    const rightType = link.rightTypes[i] ?? l.type;
+    const compare = link.compare[i];
+    if (compare === undefined) return;
     condition.push({
       kind: 'call',
       name: '=',
-      args: [l, { kind: 'column', id, name: '?', type: l.type, typmod: -1 }],
+      args: [l, { kind: 'column', id, name: '?', type: rightType, typmod: -1 }],
       strict: true,
       volatility: 'immutable',
-      argTypes: [l.type, l.type],
-      fn: (xs) => link.compare[i]?.(xs[0], xs[1]) ?? null,
+      argTypes: [l.type, rightType],
+      fn: (xs, ctx) => compare(xs[0] ?? null, xs[1] ?? null, ctx) as TypedValue,
       comparison: '=',
       operator: 'infix',
       type: TypeOid.bool,

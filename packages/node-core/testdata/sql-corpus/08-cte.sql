@@ -1,0 +1,21 @@
+-- WITH and WITH RECURSIVE.
+WITH d AS (SELECT * FROM dept WHERE region IS NOT NULL) SELECT e.id FROM emp e JOIN d ON d.id = e.dept_id WHERE e.id < 40 ORDER BY 1;
+WITH s AS (SELECT dept_id, avg(salary) AS a FROM emp GROUP BY dept_id) SELECT e.id FROM emp e JOIN s USING (dept_id) WHERE e.salary > s.a * 1.5 ORDER BY 1;
+WITH x AS (SELECT 1 AS n), y AS (SELECT n + 1 AS n FROM x) SELECT * FROM x, y;
+WITH t AS MATERIALIZED (SELECT id FROM emp WHERE age > 60) SELECT count(*) FROM t a, t b WHERE a.id < b.id;
+WITH t AS NOT MATERIALIZED (SELECT id FROM emp WHERE age > 60) SELECT count(*) FROM t;
+WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 10) SELECT n FROM r ORDER BY n;
+WITH RECURSIVE r(n) AS (SELECT 1 UNION SELECT n % 5 + 1 FROM r) SELECT n FROM r ORDER BY n;
+WITH RECURSIVE chain(id, manager_id, depth) AS (SELECT id, manager_id, 0 FROM emp WHERE id = 250 UNION ALL SELECT e.id, e.manager_id, c.depth + 1 FROM emp e JOIN chain c ON e.id = c.manager_id) SELECT * FROM chain ORDER BY depth;
+WITH RECURSIVE sub(id, lvl) AS (SELECT id, 0 FROM emp WHERE manager_id IS NULL AND id <= 5 UNION ALL SELECT e.id, s.lvl + 1 FROM emp e JOIN sub s ON e.manager_id = s.id WHERE s.lvl < 3) SELECT lvl, count(*) FROM sub GROUP BY lvl ORDER BY lvl;
+WITH RECURSIVE fib(a, b, i) AS (SELECT 0::numeric, 1::numeric, 0 UNION ALL SELECT b, a + b, i + 1 FROM fib WHERE i < 90) SELECT a FROM fib WHERE i IN (10, 50, 90) ORDER BY a;
+WITH RECURSIVE s(x) AS (SELECT 'a'::text UNION ALL SELECT x || 'b' FROM s WHERE length(x) < 5) SELECT x FROM s ORDER BY x;
+WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 3) SELECT a.n, b.n FROM r a, r b ORDER BY 1, 2;
+WITH a AS (SELECT dept_id FROM emp), b AS (SELECT dept_id FROM a GROUP BY dept_id) SELECT count(*) FROM b;
+WITH w AS (SELECT emp_id, sum(hours) AS h FROM work GROUP BY emp_id) SELECT e.name, w.h FROM w JOIN emp e ON e.id = w.emp_id WHERE w.h > 90 ORDER BY e.id;
+WITH x(a, b) AS (VALUES (1, 'x'), (2, 'y')) SELECT * FROM x ORDER BY a;
+WITH x AS (SELECT 1) SELECT * FROM x x1 JOIN x x2 ON true;
+WITH RECURSIVE t(n) AS (VALUES (1) UNION ALL SELECT n * 2 FROM t WHERE n < 1000) SELECT sum(n), count(*) FROM t;
+WITH RECURSIVE g(d) AS (SELECT date '2024-01-01' UNION ALL SELECT (d + 7) FROM g WHERE d < date '2024-03-01') SELECT d FROM g ORDER BY d;
+WITH q AS (SELECT * FROM nums WHERE a IS NULL) SELECT count(*), count(b) FROM q;
+WITH RECURSIVE bad(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM bad) SELECT * FROM bad LIMIT 3;

@@ -1,0 +1,84 @@
+/**
+ * CREATE DATABASE and DROP DATABASE as test suites and ORMs use them: each database has its
+ * own catalog (same table names, different contents), psql's \c moves between them, a database
+ * with sessions cannot be dropped (55006), and neither statement runs in a transaction block.
+ */
+import { KeelProcess } from '@keel/testkit';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { keelTarget, runPsql } from './psql-runner.js';
+
+let node: KeelProcess;
+let admin: pg.Client;
+
+beforeAll(async () => {
+  node = await KeelProcess.start();
+  admin = new pg.Client(node.clientConfig());
+  await admin.connect();
+});
+
+afterAll(async () => {
+  await admin?.end();
+  await node?.dispose();
+});
+
+async function inDatabase<T>(database: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client(node.clientConfig({ database }));
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+describe('databases', () => {
+  it('gives each database its own catalog', async () => {
+    await admin.query('CREATE DATABASE app_one');
+    await admin.query('CREATE DATABASE app_two');
+    await inDatabase('app_one', async (c) => {
+      await c.query('CREATE TABLE things (id int PRIMARY KEY, label text)');
+      await c.query("INSERT INTO things VALUES (1, 'from one')");
+    });
+    await inDatabase('app_two', async (c) => {
+      await c.query('CREATE TABLE things (id int PRIMARY KEY, weight numeric)');
+      await c.query('INSERT INTO things VALUES (2, 2.5)');
+      const columns = await c.query(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = 'things' ORDER BY ordinal_position",
+      );
+      expect(columns.rows.map((r) => r.column_name)).toEqual(['id', 'weight']);
+      expect((await c.query('SELECT current_database() AS d')).rows[0]).toEqual({ d: 'app_two' });
+    });
+    const one = await inDatabase('app_one', (c) => c.query('SELECT id, label FROM things'));
+    expect(one.rows).toEqual([{ id: 1, label: 'from one' }]);
+    await expect(admin.query('SELECT * FROM things')).rejects.toMatchObject({ code: '42P01' });
+    const listed = await admin.query("SELECT datname FROM pg_database WHERE datname LIKE 'app_%' ORDER BY 1");
+    expect(listed.rows).toEqual([{ datname: 'app_one' }, { datname: 'app_two' }]);
+  });
+
+  it('moves between databases with psql \\c', () => {
+    const out = runPsql(
+      keelTarget(node),
+      ['-At'],
+      '\\c app_one\nSELECT label FROM things;\n\\c app_two\nSELECT weight FROM things;\n',
+    );
+    expect(out.stdout).toBe(
+      'You are now connected to database "app_one" as user "keel".\nfrom one\n' +
+        'You are now connected to database "app_two" as user "keel".\n2.5\n',
+    );
+  });
+
+  it('refuses to drop a database in use, or to run in a transaction block, then drops it', async () => {
+    const holder = new pg.Client(node.clientConfig({ database: 'app_two' }));
+    await holder.connect();
+    await expect(admin.query('DROP DATABASE app_two')).rejects.toMatchObject({ code: '55006' });
+    await holder.end();
+    await admin.query('BEGIN');
+    await expect(admin.query('DROP DATABASE app_two')).rejects.toMatchObject({ code: '25001' });
+    await admin.query('ROLLBACK');
+    await admin.query('DROP DATABASE app_two');
+    await admin.query('DROP DATABASE IF EXISTS app_two');
+    await expect(inDatabase('app_two', async () => null)).rejects.toMatchObject({ code: '3D000' });
+    await expect(admin.query('CREATE DATABASE app_one')).rejects.toMatchObject({ code: '42P04' });
+  });
+});
