@@ -40,7 +40,16 @@ export async function startLocalCluster({ ids = ['n1', 'n2', 'n3'], replication,
     const peers = ids.map((o) =>
       o === id ? `${o}=127.0.0.1:${grpc.get(o)}` : `${o}=127.0.0.1:${proxies.get(`${id}->${o}`).port}`,
     );
-    const args = ['--node-id', id, '--grpc-port', String(grpc.get(id)), '--peers', peers.join(','), '--pg-read-port', '0'];
+    const args = [
+      '--node-id',
+      id,
+      '--grpc-port',
+      String(grpc.get(id)),
+      '--peers',
+      peers.join(','),
+      '--pg-read-port',
+      '0',
+    ];
     if (replication) {
       const others = ids.filter((o) => o !== id);
       args.push(
@@ -54,7 +63,7 @@ export async function startLocalCluster({ ids = ['n1', 'n2', 'n3'], replication,
   };
   const nodes = new Map();
   const started = await Promise.all(ids.map((id) => KeelProcess.start({ args: argsFor(id) })));
-  ids.forEach((id, i) => nodes.set(id, started[i]));
+  for (const [i, id] of ids.entries()) nodes.set(id, started[i]);
   const readPortOf = (node) => {
     const ready = node.jsonLogs().find((l) => l.msg === 'ready');
     return typeof ready?.readPort === 'number' ? ready.readPort : null;
@@ -68,7 +77,9 @@ export async function startLocalCluster({ ids = ['n1', 'n2', 'n3'], replication,
     httpPort: (id) => nodes.get(id).httpPort,
     host: () => '127.0.0.1',
     async view(id) {
-      const response = await fetch(`http://127.0.0.1:${nodes.get(id).httpPort}/cluster`, { signal: AbortSignal.timeout(1000) });
+      const response = await fetch(`http://127.0.0.1:${nodes.get(id).httpPort}/cluster`, {
+        signal: AbortSignal.timeout(1000),
+      });
       return response.json();
     },
     async kill(id) {
@@ -92,7 +103,10 @@ export async function startLocalCluster({ ids = ['n1', 'n2', 'n3'], replication,
         .jsonLogs()
         .filter((l) => ['raft', 'failover', 'replication', 'admin'].includes(l.component))
         .slice(-n)
-        .map((l) => `${l.time} ${l.component} ${l.msg} ${JSON.stringify({ term: l.term, role: l.role, err: l.err?.message ?? l.error })}`);
+        .map(
+          (l) =>
+            `${l.time} ${l.component} ${l.msg} ${JSON.stringify({ term: l.term, role: l.role, err: l.err?.message ?? l.error })}`,
+        );
     },
     cli(args) {
       return ['node', [new URL('../packages/server/dist/main.js', import.meta.url).pathname, ...args]];
@@ -121,7 +135,8 @@ export function composeCluster() {
         return [id, { container, host, pgPort: Number(pgPort), httpPort: Number(httpPort) }];
       }),
   );
-  if (nodes.size === 0) throw new Error('set KEEL_DRILL_NODES=ID=CONTAINER:HOST:PGPORT:HTTPPORT,... for the compose drill');
+  if (nodes.size === 0)
+    throw new Error('set KEEL_DRILL_NODES=ID=CONTAINER:HOST:PGPORT:HTTPPORT,... for the compose drill');
   const get = (id) => nodes.get(id);
   return {
     kind: 'compose',
@@ -133,7 +148,9 @@ export function composeCluster() {
     host: (id) => get(id).host,
     async view(id) {
       const n = get(id);
-      const response = await fetch(`http://${n.host}:${n.httpPort}/cluster`, { signal: AbortSignal.timeout(1000) });
+      const response = await fetch(`http://${n.host}:${n.httpPort}/cluster`, {
+        signal: AbortSignal.timeout(1000),
+      });
       return response.json();
     },
     async kill(id) {
@@ -149,7 +166,8 @@ export function composeCluster() {
     },
     heal() {
       const network = process.env.KEEL_DRILL_NETWORK ?? 'keel_default';
-      if (this.isolated !== undefined) execFileSync('docker', ['network', 'connect', network, get(this.isolated).container]);
+      if (this.isolated !== undefined)
+        execFileSync('docker', ['network', 'connect', network, get(this.isolated).container]);
       this.isolated = undefined;
     },
     cli(args) {

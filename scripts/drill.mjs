@@ -32,7 +32,15 @@ const require = createRequire(new URL('../test/package.json', import.meta.url));
 const pg = require('pg');
 
 function parseArgs(argv) {
-  const options = { local: false, scenario: 'kill', rounds: 1, json: false, syncReplicas: null, writers: 4, replication: null };
+  const options = {
+    local: false,
+    scenario: 'kill',
+    rounds: 1,
+    json: false,
+    syncReplicas: null,
+    writers: 4,
+    replication: null,
+  };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = () => argv[++i];
@@ -52,7 +60,8 @@ function parseArgs(argv) {
       process.exit(0);
     } else throw new Error(`unknown option ${arg}`);
   }
-  if (!['kill', 'switchover', 'partition', 'all'].includes(options.scenario)) throw new Error(`unknown scenario ${options.scenario}`);
+  if (!['kill', 'switchover', 'partition', 'all'].includes(options.scenario))
+    throw new Error(`unknown scenario ${options.scenario}`);
   return options;
 }
 
@@ -195,7 +204,13 @@ async function leaderOf(cluster, ids = cluster.nodes()) {
 }
 
 async function sql(cluster, id, text, port = cluster.pgPort(id)) {
-  const client = new pg.Client({ host: cluster.host(id), port, user: 'keel', password: cluster.password, database: 'keel' });
+  const client = new pg.Client({
+    host: cluster.host(id),
+    port,
+    user: 'keel',
+    password: cluster.password,
+    database: 'keel',
+  });
   client.on('error', () => {});
   await client.connect();
   try {
@@ -218,7 +233,8 @@ async function watchElection(cluster, survivors, old, t0) {
         if (v === null) continue;
         if (detect === null && (v.leaderId !== old.id || v.term > old.term)) detect = at;
         if (elect === null && v.role === 'leader' && v.term > old.term) elect = at;
-        if (writable === null && v.role === 'leader' && v.term > old.term && v.writable) writable = { at, id: v.nodeId, term: v.term };
+        if (writable === null && v.role === 'leader' && v.term > old.term && v.writable)
+          writable = { at, id: v.nodeId, term: v.term };
       }
       return writable !== null;
     },
@@ -258,7 +274,7 @@ async function rejoined(cluster, id, leaderId, replication) {
   }
 }
 
-async function lostCommits(cluster, load) {
+async function lostCommits(load) {
   // Read from whichever node is primary now (the way the writers connect), not from the one
   // elected in this round: leadership may have moved again, and a replica may lag.
   const client = await waitFor(() => load.connect(), 'a read-write session for the checker', 60_000, 50);
@@ -295,7 +311,12 @@ async function round(cluster, load, scenario, options) {
     await cluster.kill(old.id);
   } else if (scenario === 'switchover') {
     t0 = now();
-    const cli = runCli(cluster, ['cluster', 'switchover', '--http', `${cluster.host(old.id)}:${cluster.httpPort(old.id)}`]);
+    const cli = runCli(cluster, [
+      'cluster',
+      'switchover',
+      '--http',
+      `${cluster.host(old.id)}:${cluster.httpPort(old.id)}`,
+    ]);
     result.command = await cli.then((r) => (r.ok ? r.stdout : `failed: ${r.stderr}`));
   } else {
     pinned = load.pin(old.id);
@@ -305,7 +326,12 @@ async function round(cluster, load, scenario, options) {
   }
   const election = await watchElection(cluster, survivors, old, t0);
   const until = t0 + election.writable.at + 2000;
-  await waitFor(() => now() >= until && load.ackTimes.some((t) => t > until - 2000), 'writes on the new primary', 60_000, 20);
+  await waitFor(
+    () => now() >= until && load.ackTimes.some((t) => t > until - 2000),
+    'writes on the new primary',
+    60_000,
+    20,
+  );
   result.detectMs = Math.round(election.detect ?? election.elect);
   result.electMs = Math.round(election.elect);
   const resumed = resumedAfter(load.ackTimes, t0, until);
@@ -318,9 +344,10 @@ async function round(cluster, load, scenario, options) {
     cluster.heal();
   }
   const leader = election.writable.id;
-  result.rejoined = scenario === 'switchover' ? true : await rejoined(cluster, old.id, leader, options.replication);
+  result.rejoined =
+    scenario === 'switchover' ? true : await rejoined(cluster, old.id, leader, options.replication);
   await load.waitForAcks(10, 'writes after the round');
-  const check = await lostCommits(cluster, load);
+  const check = await lostCommits(load);
   result.lost = check.lost;
   result.acknowledged = check.acknowledged;
   if (scenario === 'partition' && cluster.readPort(old.id) !== null) {
@@ -328,7 +355,12 @@ async function round(cluster, load, scenario, options) {
     result.diverged = await waitFor(
       async () => {
         const [a, b] = await Promise.all([
-          sql(cluster, old.id, 'SELECT count(*)::int AS n, coalesce(sum(id), 0)::text AS s FROM drill_log', cluster.readPort(old.id)),
+          sql(
+            cluster,
+            old.id,
+            'SELECT count(*)::int AS n, coalesce(sum(id), 0)::text AS s FROM drill_log',
+            cluster.readPort(old.id),
+          ),
           sql(cluster, leader, 'SELECT count(*)::int AS n, coalesce(sum(id), 0)::text AS s FROM drill_log'),
         ]);
         return a.rows[0].s === b.rows[0].s ? 'no' : false;
@@ -351,23 +383,38 @@ function stats(values) {
 async function main() {
   const options = parseArgs(process.argv.slice(2));
   const help = await new Promise((resolve) =>
-    execFile('node', [new URL('../packages/server/dist/main.js', import.meta.url).pathname, 'start', '--help'], (e, out) => resolve(out)),
+    execFile(
+      'node',
+      [new URL('../packages/server/dist/main.js', import.meta.url).pathname, 'start', '--help'],
+      (_error, out) => resolve(out),
+    ),
   );
   const supportsReplication = help.includes('--replication-port');
   options.replication ??= supportsReplication;
-  const extraArgs = options.syncReplicas !== null && options.replication ? ['--sync-replicas', String(options.syncReplicas)] : [];
-  log(options, `drill: starting a ${options.local ? 'local' : 'compose'} cluster (replication ${options.replication ? 'on' : 'off'})`);
-  const cluster = options.local ? await startLocalCluster({ replication: options.replication, extraArgs }) : composeCluster();
+  const extraArgs =
+    options.syncReplicas !== null && options.replication
+      ? ['--sync-replicas', String(options.syncReplicas)]
+      : [];
+  log(
+    options,
+    `drill: starting a ${options.local ? 'local' : 'compose'} cluster (replication ${options.replication ? 'on' : 'off'})`,
+  );
+  const cluster = options.local
+    ? await startLocalCluster({ replication: options.replication, extraArgs })
+    : composeCluster();
   const scenarios = options.scenario === 'all' ? ['kill', 'switchover', 'partition'] : [options.scenario];
   const results = [];
   let load = null;
+  let finalCheck = null;
   try {
     const first = await waitFor(() => leaderOf(cluster), 'a writable primary', 60_000, 50);
     await waitFor(
       () =>
-        sql(cluster, first.id, 'CREATE TABLE IF NOT EXISTS drill_log (id bigint PRIMARY KEY, writer int, at timestamptz DEFAULT now())').then(
-          () => true,
-        ),
+        sql(
+          cluster,
+          first.id,
+          'CREATE TABLE IF NOT EXISTS drill_log (id bigint PRIMARY KEY, writer int, at timestamptz DEFAULT now())',
+        ).then(() => true),
       'the drill table',
       60_000,
       200,
@@ -382,12 +429,20 @@ async function main() {
           options,
           `round ${r} ${scenario}: detect ${result.detectMs} ms, elect ${result.electMs} ms, RTO ${result.rtoMs} ms, ` +
             `lost ${result.lost} of ${result.acknowledged} acknowledged, old primary ${result.oldPrimary} rejoined: ${result.rejoined ? 'yes' : 'no'}` +
-            (result.minorityAcksAfterLease === undefined ? '' : `, minority acks after lease: ${result.minorityAcksAfterLease}`) +
+            (result.minorityAcksAfterLease === undefined
+              ? ''
+              : `, minority acks after lease: ${result.minorityAcksAfterLease}`) +
             (result.diverged === undefined ? '' : `, diverged: ${result.diverged}`) +
             `, primary now ${result.primaryNow}`,
         );
       }
     }
+    // The final word on RPO: with the load stopped and the cluster settled, every commit ever
+    // acknowledged must be on the primary (a round's count may include commits not yet visible).
+    await load.stop();
+    await sleep(2000);
+    finalCheck = await lostCommits(load);
+    log(options, `final check: lost ${finalCheck.lost} of ${finalCheck.acknowledged} acknowledged commits`);
   } catch (error) {
     // What the cluster looked like when the drill gave up.
     for (const id of cluster.nodes()) {
@@ -397,7 +452,11 @@ async function main() {
       );
     }
     for (const id of cluster.nodes()) {
-      const probe = await sql(cluster, id, 'INSERT INTO drill_log (id, writer) VALUES (8000000000 + (random() * 1000000)::bigint, -2)')
+      const probe = await sql(
+        cluster,
+        id,
+        'INSERT INTO drill_log (id, writer) VALUES (8000000000 + (random() * 1000000)::bigint, -2)',
+      )
         .then(() => 'insert ok')
         .catch((e) => `insert failed: ${e.code ?? ''} ${e.message}`);
       process.stderr.write(`${id}: ${probe}\n`);
@@ -420,7 +479,12 @@ async function main() {
       rejoined: `${mine.filter((r) => r.rejoined).length}/${mine.length}`,
     };
   }
-  const report = { mode: options.syncReplicas === null ? 'default' : options.syncReplicas > 0 ? 'sync' : 'async', replication: options.replication, rounds: results, summary };
+  const report = {
+    mode: options.syncReplicas === null ? 'default' : options.syncReplicas > 0 ? 'sync' : 'async',
+    replication: options.replication,
+    rounds: results,
+    summary,
+  };
   if (options.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   else {
     for (const [scenario, s] of Object.entries(summary))
@@ -429,6 +493,9 @@ async function main() {
           `elect median ${s.electMs?.median} ms; lost commits worst ${s.lost?.worst}; rejoined ${s.rejoined}\n`,
       );
     process.stdout.write(`primary now: ${results.at(-1)?.primaryNow}\n`);
+    process.stdout.write(
+      `acknowledged commits lost at the end: ${finalCheck?.lost} of ${finalCheck?.acknowledged}\n`,
+    );
   }
 }
 

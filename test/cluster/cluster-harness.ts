@@ -116,7 +116,12 @@ export class TestCluster {
     const replicationPort = this.replicationPorts.get(id);
     if (replicationPort !== undefined) {
       const replicationPeers = others.map((o) => `${o}=127.0.0.1:${this.proxy(id, o, 'replication').port}`);
-      args.push('--replication-port', String(replicationPort), '--replication-peers', replicationPeers.join(','));
+      args.push(
+        '--replication-port',
+        String(replicationPort),
+        '--replication-peers',
+        replicationPeers.join(','),
+      );
     }
     return [...args, ...(this.options.extraArgs?.(id) ?? [])];
   }

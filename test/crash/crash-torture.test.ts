@@ -33,9 +33,10 @@ describe('crash torture', () => {
       const replay = `KEEL_SEED=${seed} KEEL_TORTURE_CYCLES=${cycles} npx vitest run test/crash`;
       const report = await runTortureRound(seed, { cycles, clients: 4 });
       console.log(`crash torture seed ${seed}\n${report.log.join('\n')}`);
-      expect(report.violations, `seed ${seed} failed; replay: ${replay}\n${report.log.join('\n')}`).toEqual(
-        [],
-      );
+      expect(
+        report.violations,
+        `seed ${seed} failed; replay: ${replay}\n${report.log.join('\n')}\nviolations:\n${report.violations.join('\n')}`,
+      ).toEqual([]);
     },
     240_000,
   );

@@ -75,6 +75,8 @@ class Round {
   /** Per-client id counters, kept across cycles. */
   readonly ids: { next: number }[];
   dataDir = '';
+  /** Indexes some verification checked through an Index Scan. */
+  readonly indexScans = new Set<string>();
   /** The node running now, if any (killed when the round ends early). */
   current: KeelProcess | null = null;
   private readonly startedAt = performance.now();
@@ -143,6 +145,7 @@ class Round {
       }
       for (const spec of fixedTables) if (!specs.has(spec.name)) specs.set(spec.name, spec);
       const reading = await readNode(conn, specs, expectedIds);
+      for (const index of reading.indexScans) this.indexScans.add(index);
       const resolved = this.model.resolve(reading.observed);
       this.note(
         `${what}: verified${resolved.outcomes.length > 0 ? `; in doubt ${resolved.outcomes.join(', ')}` : ''}`,
@@ -289,6 +292,18 @@ export async function runTortureRound(seed: number, options: RoundOptions): Prom
     if (exit.code !== 0) round.violations.push(`clean stop exited with ${JSON.stringify(exit)}`);
     round.violations.push(...(await checkDataDirectory(round.dataDir)));
     round.note('stopped cleanly, data directory checked offline');
+    // The tables the clients grow must have had every index checked through an Index Scan.
+    for (const spec of fixedTables) {
+      if (spec.index === null) continue;
+      for (const index of [`${spec.name}_pkey`, spec.index.name]) {
+        if (!round.indexScans.has(index)) {
+          round.violations.push(
+            `${index} was never checked through an Index Scan (the planner chose otherwise)`,
+          );
+        }
+      }
+    }
+    round.note(`checked through index scans: ${[...round.indexScans].sort().join(', ')}`);
   } catch (err) {
     // A node that cannot start (failed recovery), a verification query that errs: the round
     // ends here, reported with its log like any other violation.

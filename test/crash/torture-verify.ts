@@ -2,21 +2,25 @@
  * Reads back what a restarted node holds, two ways, and checks that they agree:
  *  - the heap, by a sequential scan of every table (`SELECT * FROM t`, no predicate);
  *  - the indexes, by one lookup per key through a correlated subquery (`(SELECT ... FROM t
- *    WHERE t.id = x.id)` over `unnest($1)`), which the planner answers with an index scan:
- *    the primary key for every id seen in the heap or expected by the model, the secondary
- *    index for every value of its column. EXPLAIN of the same predicate is checked to be an
- *    Index Scan, so a planner change cannot quietly turn this into a second heap scan.
+ *    WHERE t.id = x.id)` over `unnest($1)`): the primary key for every id seen in the heap or
+ *    expected by the model, the secondary index for every value of its column.
  * An index that lost an entry, kept a stale one or points at the wrong row shows up as a
- * difference. Keel's planner has no enable_seqscan, hence the equality lookups.
+ * difference. Keel's planner has no enable_seqscan, so whether a lookup really goes through
+ * the index is the planner's choice: the tables are analyzed first (the indexed columns have
+ * many distinct values, which makes an equality selective) and EXPLAIN of the same predicate
+ * says which indexes were used; the round requires each fixed index to have been checked
+ * through an Index Scan at least once.
  * Exports: readNode, NodeReading.
  */
 import type pg from 'pg';
-import { fixedTables, type ObservedState, type Row, type TableSpec } from './torture-model.js';
+import type { ObservedState, Row, TableSpec } from './torture-model.js';
 
 export interface NodeReading {
   observed: ObservedState;
   /** Disagreements between the heap and the indexes. */
   violations: string[];
+  /** Indexes whose lookups the planner answered with an Index Scan this time. */
+  indexScans: string[];
 }
 
 /**
@@ -39,23 +43,35 @@ export async function readNode(
     ).rows.map((r) => r.indexname),
   );
   const tables = new Map<string, Map<number, Row>>();
+  const indexScans: string[] = [];
   for (const name of names) {
     const spec = specs.get(name) ?? ddlSpec(name, indexes);
+    await conn.query(`ANALYZE ${name}`);
     const heap = await scanHeap(conn, spec);
     tables.set(name, heap);
     violations.push(...(await checkPrimaryKey(conn, spec, heap, expectedIds.get(name) ?? [])));
-    if (spec.index !== null && indexes.has(spec.index.name)) {
+    const anyId = heap.keys().next().value;
+    if (anyId !== undefined && (await usesIndex(conn, name, 'id', String(anyId), `${name}_pkey`))) {
+      indexScans.push(`${name}_pkey`);
+    }
+    const index = spec.index;
+    if (index !== null && indexes.has(index.name)) {
       violations.push(...(await checkSecondaryIndex(conn, spec, heap)));
+      const column = spec.columns[index.column];
+      const value = [...heap.values()]
+        .map((row) => row[index.column])
+        .find((v) => v !== null && v !== undefined);
+      const literal = column?.type === 'text' ? `'${value}'` : value;
+      if (
+        column !== undefined &&
+        typeof literal === 'string' &&
+        (await usesIndex(conn, name, column.name, literal, index.name))
+      ) {
+        indexScans.push(index.name);
+      }
     }
   }
-  for (const spec of fixedTables) {
-    if (spec.index !== null)
-      violations.push(
-        ...(await checkPlan(conn, spec.name, spec.columns[spec.index.column]?.name ?? '', spec.index.name)),
-      );
-    violations.push(...(await checkPlan(conn, spec.name, 'id', `${spec.name}_pkey`)));
-  }
-  return { observed: { tables, indexes }, violations };
+  return { observed: { tables, indexes }, violations, indexScans };
 }
 
 /** The layout of a DDL table the model does not know (a leftover it must then complain about). */
@@ -158,15 +174,18 @@ async function checkSecondaryIndex(
   return cap(out);
 }
 
-/** The lookups above are only index checks if the planner answers them with the index. */
-async function checkPlan(conn: pg.Client, table: string, column: string, index: string): Promise<string[]> {
+/** Whether the planner answers `column = literal` on `table` with an Index Scan on `index`. */
+async function usesIndex(
+  conn: pg.Client,
+  table: string,
+  column: string,
+  literal: string,
+  index: string,
+): Promise<boolean> {
   const plan = await conn.query<{ 'QUERY PLAN': string }>(
-    `EXPLAIN SELECT * FROM ${table} WHERE ${column} = 1`,
+    `EXPLAIN SELECT * FROM ${table} WHERE ${column} = ${literal}`,
   );
-  const text = plan.rows.map((r) => r['QUERY PLAN']).join('\n');
-  return text.includes(`Index Scan using ${index}`)
-    ? []
-    : [`plan for ${table}.${column} = const is not an index scan on ${index}: ${text}`];
+  return plan.rows.some((r) => r['QUERY PLAN'].includes(`Index Scan using ${index} `));
 }
 
 function cap(out: string[]): string[] {

@@ -7,8 +7,8 @@
  * command, and a member is added as a learner and removed.
  */
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Resolver } from 'node:dns/promises';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort, KeelProcess, keelBinaryPath, waitFor } from '@keel/testkit';
@@ -31,10 +31,15 @@ afterEach(async () => {
  */
 function keel(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [keelBinaryPath, ...args], { encoding: 'utf8', timeout: 60_000 }, (error, stdout, stderr) => {
-      const code = error === null ? 0 : typeof error.code === 'number' ? error.code : null;
-      resolve({ status: code, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [keelBinaryPath, ...args],
+      { encoding: 'utf8', timeout: 60_000 },
+      (error, stdout, stderr) => {
+        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : null;
+        resolve({ status: code, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -57,7 +62,10 @@ function recentLogs(c: TestCluster): string {
         .jsonLogs()
         .filter((l) => ['raft', 'failover', 'admin'].includes(String(l.component)))
         .slice(-20)
-        .map((l) => `${id} ${String(l.time)} ${String(l.msg)} ${JSON.stringify({ role: l.role, term: l.term, leader: l.leader ?? l.leaderId, err: l.err ?? l.error })}`)
+        .map(
+          (l) =>
+            `${id} ${String(l.time)} ${String(l.msg)} ${JSON.stringify({ role: l.role, term: l.term, leader: l.leader ?? l.leaderId, err: l.err ?? l.error })}`,
+        )
         .join('\n'),
     )
     .join('\n');
@@ -124,7 +132,9 @@ describe('failover of the control plane', () => {
     const resolver = new Resolver();
     resolver.setServers([`127.0.0.1:${c.dnsPort(survivor)}`]);
     const primaryPort = async () => (await resolver.resolveSrv('primary.drill'))[0]?.port;
-    await waitFor(async () => (await primaryPort()) === c.node(first.leader).pgPort, { what: 'DNS to name the primary' });
+    await waitFor(async () => (await primaryPort()) === c.node(first.leader).pgPort, {
+      what: 'DNS to name the primary',
+    });
     // Followers register their addresses with the leader; then DNS lists them as replicas.
     await waitFor(async () => (await resolver.resolve4('replicas.drill').catch(() => [])).length === 2, {
       what: 'DNS to list both replicas',
@@ -146,7 +156,9 @@ describe('failover of the control plane', () => {
     await waitFor(async () => (await primaryPort()) === c.node(second.leader).pgPort, {
       what: 'DNS to name the new primary',
     });
-    await waitFor(() => survivors.every((id) => hooks(id).length === 2), { what: 'the survivors hooks to run again' });
+    await waitFor(() => survivors.every((id) => hooks(id).length === 2), {
+      what: 'the survivors hooks to run again',
+    });
     for (const id of survivors) {
       const role = id === second.leader ? 'primary' : 'replica';
       expect(hooks(id)[1]).toBe(`${role} ${id} ${second.term} drill`);
@@ -166,7 +178,9 @@ describe('failover of the control plane', () => {
     c.isolate(before.leader);
     const majority = c.ids.filter((id) => id !== before.leader);
     const after = await c.agreedLeader(majority);
-    await waitFor(async () => !(await c.view(before.leader)).writable, { what: 'the old primary to stop being writable' });
+    await waitFor(async () => !(await c.view(before.leader)).writable, {
+      what: 'the old primary to stop being writable',
+    });
     const expired = c
       .node(before.leader)
       .jsonLogs()
@@ -179,7 +193,9 @@ describe('failover of the control plane', () => {
     expect(elected?.time).toBeTypeOf('string');
     // The order the fencing argument promises (leader-lease.ts): no write was allowed on the old
     // primary at or after the instant the new leader existed.
-    expect(Date.parse(String(expired?.leaseExpiredAt))).toBeLessThanOrEqual(Date.parse(String(elected?.time)));
+    expect(Date.parse(String(expired?.leaseExpiredAt))).toBeLessThanOrEqual(
+      Date.parse(String(elected?.time)),
+    );
     const status = await fetch(`http://127.0.0.1:${c.node(before.leader).httpPort}/primary`);
     expect(status.status).toBe(503);
     c.heal();
@@ -211,7 +227,15 @@ describe('keel cluster switchover, failover, add and remove', () => {
     const grpc = await freePort();
     const peers = c.ids.map((id) => `${id}=127.0.0.1:${c.grpcPort(id)}`).join(',');
     const joiner = await KeelProcess.start({
-      args: ['--node-id', 'n4', '--grpc-port', String(grpc), '--peers', `${peers},n4=127.0.0.1:${grpc}`, '--join'],
+      args: [
+        '--node-id',
+        'n4',
+        '--grpc-port',
+        String(grpc),
+        '--peers',
+        `${peers},n4=127.0.0.1:${grpc}`,
+        '--join',
+      ],
     });
     cleanups.push(() => joiner.dispose());
     const added = await keel(['cluster', 'add', `n4=127.0.0.1:${grpc}`, '--http', http]);
@@ -221,7 +245,9 @@ describe('keel cluster switchover, failover, add and remove', () => {
     expect(withFour.voters).toContain('n4');
     await waitFor(
       async () => {
-        const view: unknown = await fetch(`http://127.0.0.1:${joiner.httpPort}/cluster`).then((r) => r.json());
+        const view: unknown = await fetch(`http://127.0.0.1:${joiner.httpPort}/cluster`).then((r) =>
+          r.json(),
+        );
         return typeof view === 'object' && view !== null && Reflect.get(view, 'leaderId') === third.leader;
       },
       { what: 'n4 to follow the leader' },

@@ -17,7 +17,7 @@ describe('crash durability', () => {
 
       const acknowledged: number[] = [];
       const writers = await Promise.all(
-        [0, 1, 2, 3].map(async (writer) => {
+        [0, 1, 2, 3].map(async () => {
           const client = new pg.Client(node.clientConfig());
           client.on('error', () => {});
           await client.connect();

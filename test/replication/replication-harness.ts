@@ -99,13 +99,21 @@ export class ReplicationGroup {
   /** Waits until the replica shows exactly the rows `sql` returns on the primary. */
   async converged(primary: string, replica: string, sql: string, timeoutMs = 30_000): Promise<unknown[]> {
     const expected = JSON.stringify(await queryRows(this.node(primary).process, sql));
-    return waitFor(
-      async () => {
-        const rows = await queryRows(this.node(replica).process, sql);
-        return JSON.stringify(rows) === expected ? rows : null;
-      },
-      { timeoutMs, what: `${replica} to show what ${primary} has for: ${sql}` },
-    );
+    try {
+      return await waitFor(
+        async () => {
+          const rows = await queryRows(this.node(replica).process, sql);
+          return JSON.stringify(rows) === expected ? rows : null;
+        },
+        { timeoutMs, what: `${replica} to show what ${primary} has for: ${sql}` },
+      );
+    } catch (error) {
+      // The last log lines of both sides say why (in CI there is nothing else to look at).
+      const tail = (id: string) => this.node(id).process.logs.slice(-40).join('\n');
+      throw new Error(
+        `${String(error)}\n--- ${primary} ---\n${tail(primary)}\n--- ${replica} ---\n${tail(replica)}`,
+      );
+    }
   }
 
   /** Log lines of a node whose msg matches. */

@@ -148,6 +148,24 @@ describe('WAL shipping between keel processes', () => {
     await group.converged('p', 'r1', contents);
   });
 
+  it('shows DDL that was waiting for the quorum while the replica took its base backup', async () => {
+    group = new ReplicationGroup(['--sync-replicas', '1']);
+    const p = (await group.startPrimary('p')).process;
+    // No replica yet: the CREATE TABLE writes its catalog pages, then waits before its commit
+    // record; the base backup the replica takes meanwhile holds those pages, uncommitted.
+    const ddl = query(p, 'create table t (id int primary key, v text)');
+    await waitFor(
+      async () =>
+        (await queryRows(p, "select wait_event from pg_stat_activity where query like 'create table t%'"))[0]
+          ?.wait_event === 'SyncRep',
+      { what: 'the DDL to wait for the quorum' },
+    );
+    await group.startReplica('r1', 'p');
+    await ddl;
+    await query(p, "insert into t values (1, 'after the backup')");
+    await group.converged('p', 'r1', contents);
+  });
+
   it('gives read-your-writes on a replica: keel.read_after_lsn waits until it shows the commit', async () => {
     group = new ReplicationGroup([]);
     const p = (await group.startPrimary('p')).process;

@@ -15,11 +15,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KeelProcess, type PostgresReference, seedFromEnv, startPostgresReference } from '@keel/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomQueries, tlpQueries } from './random/generator.js';
 import { compareOutcomes } from './support/compare.js';
 import { type CorpusQuery, readCorpus, readSchema } from './support/corpus.js';
 import { readKnownDifferences } from './support/known-differences.js';
 import { connectRaw, type QueryOutcome, type SqlClient } from './support/sql-client.js';
-import { randomQueries, tlpQueries } from './random/generator.js';
 
 let keel: KeelProcess;
 const dataDir = mkdtempSync(join(tmpdir(), 'keel-sql-diff-'));
@@ -34,7 +34,10 @@ const sessionSetup = ["SET statement_timeout = '20s'", "SET TimeZone = 'UTC'", '
 
 beforeAll(async () => {
   [keel, reference] = await Promise.all([KeelProcess.start({ dataDir }), startPostgresReference()]);
-  [onKeel, onPg] = await Promise.all([connectKeel(), connectRaw({ connectionString: reference.connectionString })]);
+  [onKeel, onPg] = await Promise.all([
+    connectKeel(),
+    connectRaw({ connectionString: reference.connectionString }),
+  ]);
   for (const s of sessionSetup) await onPg.query(s);
   for (const statement of readSchema()) {
     const [k, p] = await Promise.all([onKeel.query(statement), onPg.query(statement)]);
@@ -62,7 +65,10 @@ async function connectKeel(): Promise<SqlClient> {
  * mismatch; the node restarts on its data directory so the rest of the run goes on.
  */
 async function restartAfterCrash(id: string): Promise<string> {
-  const log = keel.logs.filter((l) => /Error|invariant/i.test(l)).slice(-3).join(' | ');
+  const log = keel.logs
+    .filter((l) => /Error|invariant/i.test(l))
+    .slice(-3)
+    .join(' | ');
   await onKeel.close().catch(() => undefined);
   await keel.stop().catch(() => undefined);
   keel = await KeelProcess.start({ dataDir });
@@ -137,20 +143,33 @@ describe('SQL differential against PostgreSQL 15', () => {
     expect([...known].filter((id) => id.startsWith('corpus:') && !ids.has(id))).toEqual([]);
   });
 
-  it.each(seedFromEnv(3))('runs random queries with the same answers, seed %s', async (seed) => {
-    const tally = await compareAll(`random`, randomQueries(seed, 150));
-    report(`random seed ${seed} (replay: KEEL_SEED=${seed})`, tally);
-    expect(tally.unexpected).toEqual([]);
-  }, 300_000);
+  it.each(seedFromEnv(3))(
+    'runs random queries with the same answers, seed %s',
+    async (seed) => {
+      const tally = await compareAll(`random`, randomQueries(seed, 150));
+      report(`random seed ${seed} (replay: KEEL_SEED=${seed})`, tally);
+      expect(tally.unexpected).toEqual([]);
+    },
+    300_000,
+  );
 
-  it.each(seedFromEnv(3))('partitions random predicates into true, false and null, seed %s', async (seed) => {
-    const failures: string[] = [];
-    for (const check of tlpQueries(seed, 60)) {
-      const [whole, parts] = await Promise.all([onKeel.query(check.whole), onKeel.query(check.partitioned)]);
-      const verdict = compareOutcomes(parts, whole, false);
-      if (!verdict.match) failures.push(`${check.id} ${verdict.reason}\n    ${check.partitioned}`);
-    }
-    console.log(`TLP seed ${seed}: ${60 - failures.length}/60 partitions add up (replay: KEEL_SEED=${seed})`);
-    expect(failures).toEqual([]);
-  }, 300_000);
+  it.each(seedFromEnv(3))(
+    'partitions random predicates into true, false and null, seed %s',
+    async (seed) => {
+      const failures: string[] = [];
+      for (const check of tlpQueries(seed, 60)) {
+        const [whole, parts] = await Promise.all([
+          onKeel.query(check.whole),
+          onKeel.query(check.partitioned),
+        ]);
+        const verdict = compareOutcomes(parts, whole, false);
+        if (!verdict.match) failures.push(`${check.id} ${verdict.reason}\n    ${check.partitioned}`);
+      }
+      console.log(
+        `TLP seed ${seed}: ${60 - failures.length}/60 partitions add up (replay: KEEL_SEED=${seed})`,
+      );
+      expect(failures).toEqual([]);
+    },
+    300_000,
+  );
 });

@@ -9,7 +9,10 @@ function self(atMs: number, wal: WalProbe | null, stream: StreamProbe | null = n
   return { kind: 'self', atMs, wal, disk: { freeBytes: 10 * GiB, totalBytes: 20 * GiB }, stream };
 }
 
-const wal = (insert: number, flush: number): WalProbe => ({ insertLsn: BigInt(insert), flushLsn: BigInt(flush) });
+const wal = (insert: number, flush: number): WalProbe => ({
+  insertLsn: BigInt(insert),
+  flushLsn: BigInt(flush),
+});
 const kinds = (d: FailureDetector, now: number) => d.assess(now).self.problems.map((p) => p.kind);
 
 describe('FailureDetector: the node itself', () => {
@@ -48,7 +51,13 @@ describe('FailureDetector: the node itself', () => {
 
   it('reports an unreadable WAL, low disk space and unknown disk space', () => {
     const d = new FailureDetector({ diskFreeMinBytes: GiB });
-    d.observe({ kind: 'self', atMs: 0, wal: null, disk: { freeBytes: GiB - 1, totalBytes: 2 * GiB }, stream: null });
+    d.observe({
+      kind: 'self',
+      atMs: 0,
+      wal: null,
+      disk: { freeBytes: GiB - 1, totalBytes: 2 * GiB },
+      stream: null,
+    });
     expect(kinds(d, 0)).toEqual(['walUnreadable', 'diskLow']);
     d.observe({ kind: 'self', atMs: 500, wal: wal(1, 1), disk: null, stream: null });
     expect(kinds(d, 500)).toEqual(['diskUnknown']);
@@ -89,7 +98,11 @@ describe('FailureDetector: peers', () => {
     ]);
     // n3 never answers: suspected 1500 ms after it was first tracked.
     d.observe({ kind: 'peer', atMs: 600, peerId: 'n3', ok: false, detail: 'connection refused' });
-    expect(d.assess(1500).peers[1]).toMatchObject({ id: 'n3', state: 'suspect', detail: 'connection refused' });
+    expect(d.assess(1500).peers[1]).toMatchObject({
+      id: 'n3',
+      state: 'suspect',
+      detail: 'connection refused',
+    });
     // n2 stops answering: suspect 1500 ms after its last success.
     d.observe({ kind: 'peer', atMs: 600, peerId: 'n2', ok: false, detail: 'timeout' });
     expect(d.assess(1599).peers[0]?.state).toBe('up');

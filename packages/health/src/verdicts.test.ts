@@ -71,17 +71,15 @@ describe('/replica', () => {
   it('is 200 only on a streaming replica within the requested lag', () => {
     expect(replicaVerdict(follower, health(streaming(100n)), null).ok).toBe(true);
     expect(replicaVerdict(follower, health(streaming(100n)), 100n).ok).toBe(true);
-    expect(replicaVerdict(follower, health(streaming(101n)), 100n).reason).toBe(
-      'lag 101 bytes exceeds 100',
-    );
-    expect(replicaVerdict(follower, health({ role: 'replica', streaming: false, lagBytes: 5n }), null).reason).toBe(
-      'not streaming from the primary',
-    );
+    expect(replicaVerdict(follower, health(streaming(101n)), 100n).reason).toBe('lag 101 bytes exceeds 100');
+    expect(
+      replicaVerdict(follower, health({ role: 'replica', streaming: false, lagBytes: 5n }), null).reason,
+    ).toBe('not streaming from the primary');
     expect(replicaVerdict(leader, health(primaryStream), null).reason).toBe('this node is the primary');
     expect(replicaVerdict(follower, health(primaryStream), null).reason).toBe('not a replica');
-    expect(replicaVerdict(follower, health({ role: 'replica', streaming: true, lagBytes: null }), 1n).reason).toBe(
-      'lag unknown',
-    );
+    expect(
+      replicaVerdict(follower, health({ role: 'replica', streaming: true, lagBytes: null }), 1n).reason,
+    ).toBe('lag unknown');
   });
 });
 
@@ -91,7 +89,10 @@ describe('/health/ready and /health/live', () => {
     expect(readyVerdict({ ...leader, leaseValid: false }, health(primaryStream, 20n)).ok).toBe(false);
     expect(readyVerdict(follower, health(streaming(0n), 20n)).ok).toBe(true);
     expect(readyVerdict(follower, health(streaming(32n << 20n), 20n)).reason).toMatch(/exceeds/);
-    expect(readyVerdict(follower, health(primaryStream, 20n))).toEqual({ ok: true, reason: 'follower of n1' });
+    expect(readyVerdict(follower, health(primaryStream, 20n))).toEqual({
+      ok: true,
+      reason: 'follower of n1',
+    });
     expect(readyVerdict({ ...follower, leaderId: null }, health(streaming(0n), 20n)).reason).toMatch(
       /no leader is known/,
     );

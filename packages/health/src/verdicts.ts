@@ -52,14 +52,17 @@ const no = (reason: string): Verdict => ({ ok: false, reason });
 export function liveVerdict(facts: NodeFacts, health: Assessment): Verdict {
   if (facts.phase === 'stopped') return no('stopped');
   const stale = health.self.problems.find((p) => p.kind === 'probeStale');
-  if (facts.phase === 'ready' && stale !== undefined && stale.ageMs !== null) return no(describeProblem(stale));
+  if (facts.phase === 'ready' && stale !== undefined && stale.ageMs !== null)
+    return no(describeProblem(stale));
   return ok(facts.phase);
 }
 
 export function writableVerdict(facts: NodeFacts, health: Assessment): Verdict {
   if (facts.phase !== 'ready') return no(facts.phase);
   if (facts.raftRole !== 'leader')
-    return no(facts.leaderId === null ? 'no leader is known' : `not the leader (the leader is ${facts.leaderId})`);
+    return no(
+      facts.leaderId === null ? 'no leader is known' : `not the leader (the leader is ${facts.leaderId})`,
+    );
   if (facts.transferring) return no('handing leadership over (switchover)');
   if (!facts.promoted) return no('elected, promotion not finished');
   if (!facts.leaseValid) return no('leader lease expired: a quorum was not heard from recently');

@@ -19,8 +19,14 @@ export type {
   TransactionStatus,
   TypeOid,
 } from './engine/backend-contract.js';
-export { Engine, type EngineLogger, type EngineObserver, type EngineOptions, type EngineStats } from './engine/engine.js';
-export { ReplicatedEngine, type ReplicatedEngineOptions } from './engine/replica/replicated-engine.js';
-export type { EngineReplicationStorage } from './engine/replica/replication-storage.js';
+export {
+  Engine,
+  type EngineLogger,
+  type EngineObserver,
+  type EngineOptions,
+  type EngineStats,
+} from './engine/engine.js';
 export type { ReplicationViewSource } from './engine/replica/engine-replication.js';
 export { formatQuarantine, readQuarantine } from './engine/replica/quarantine.js';
+export { ReplicatedEngine, type ReplicatedEngineOptions } from './engine/replica/replicated-engine.js';
+export type { EngineReplicationStorage } from './engine/replica/replication-storage.js';

@@ -97,7 +97,8 @@ export function parseCommandLine(argv: readonly string[]): Command {
 function parseStart(args: string[]): Command {
   const options: Record<string, { type: 'string' } | { type: 'boolean' }> = { help: { type: 'boolean' } };
   for (const option of optionSpecs)
-    options[option.flag] = 'boolean' in option && option.boolean === true ? { type: 'boolean' } : { type: 'string' };
+    options[option.flag] =
+      'boolean' in option && option.boolean === true ? { type: 'boolean' } : { type: 'string' };
   let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs({ args, options, allowPositionals: false, strict: true });

@@ -36,7 +36,8 @@ function requestFor(command: ClusterCommand): Request {
   switch (command.action) {
     case 'switchover':
     case 'failover':
-      if (first !== undefined) throw new ConfigError(`keel cluster ${command.action} takes no argument; use --to ID`);
+      if (first !== undefined)
+        throw new ConfigError(`keel cluster ${command.action} takes no argument; use --to ID`);
       return { method: 'POST', path: `/cluster/${command.action}`, body: to };
     case 'add': {
       const match = /^([A-Za-z0-9_.-]+)=([^:\s]+:\d+)$/.exec(first ?? '');
@@ -108,7 +109,9 @@ export async function runClusterCommand(command: ClusterCommand, env: NodeJS.Pro
       }
       if (answer.status !== 409) {
         const hint = typeof answer.body.hint === 'string' ? ` (${answer.body.hint})` : '';
-        process.stderr.write(`keel: ${command.action} failed: ${String(answer.body.error ?? answer.status)}${hint}\n`);
+        process.stderr.write(
+          `keel: ${command.action} failed: ${String(answer.body.error ?? answer.status)}${hint}\n`,
+        );
         return 1;
       }
     }

@@ -121,7 +121,9 @@ async function handleCommand(
   try {
     body = await readJsonBody(request);
   } catch (error) {
-    sendJson(response, 400, { error: `bad request body: ${error instanceof Error ? error.message : String(error)}` });
+    sendJson(response, 400, {
+      error: `bad request body: ${error instanceof Error ? error.message : String(error)}`,
+    });
     return;
   }
   const answer = await provider.admin({

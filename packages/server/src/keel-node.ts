@@ -101,7 +101,11 @@ export async function startNode(config: NodeConfig, logger: Logger): Promise<Run
     authMethod: config.authMethod,
   };
   const wireLogger = logger.child({ component: 'wire' });
-  const pg = new PgListener(engine, wireLogger, { ...listenerOptions, port: config.pgPort, router: cluster.router });
+  const pg = new PgListener(engine, wireLogger, {
+    ...listenerOptions,
+    port: config.pgPort,
+    router: cluster.router,
+  });
   const pgPort = (await pg.listen()).port;
   const readListener =
     config.pgReadPort === null
@@ -150,7 +154,9 @@ export async function startNode(config: NodeConfig, logger: Logger): Promise<Run
       // listener is abandoned after a second grace: the engine rolls its transaction back.
       const graceMs = config.shutdownTimeoutS * 1000;
       const listenerClosed = await Promise.race([
-        Promise.all([pg.close({ deadlineMs: graceMs }), readListener?.close({ deadlineMs: graceMs })]).then(() => true),
+        Promise.all([pg.close({ deadlineMs: graceMs }), readListener?.close({ deadlineMs: graceMs })]).then(
+          () => true,
+        ),
         new Promise<boolean>((resolve) => setTimeout(() => resolve(false), graceMs + 5000).unref()),
       ]);
       if (!listenerClosed)

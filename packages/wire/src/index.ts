@@ -45,5 +45,5 @@ export { PgListener, type PgListenerCloseOptions, type PgListenerOptions } from 
 export type { AuthMethod } from './session/authentication.js';
 export { PgSession, type SessionEnd, type SessionEvents, type SessionOptions } from './session/pg-session.js';
 export type { RouteTarget, SessionRoute, SessionRouter } from './session/session-router.js';
-export type { StartupRequest } from './session/startup-negotiation.js';
 export type { MessageSource, ReadResult, SessionTransport } from './session/session-transport.js';
+export type { StartupRequest } from './session/startup-negotiation.js';

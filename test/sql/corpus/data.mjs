@@ -130,13 +130,50 @@ function insert(table, rows) {
 
 const regions = ['north', 'south', 'east', 'west', null];
 const deptNames = [
-  'Sales', 'Research', 'Support', 'Finance', 'Legal', 'Ops', 'Design', 'QA', 'Marketing', 'HR',
-  'IT', 'Logistics',
+  'Sales',
+  'Research',
+  'Support',
+  'Finance',
+  'Legal',
+  'Ops',
+  'Design',
+  'QA',
+  'Marketing',
+  'HR',
+  'IT',
+  'Logistics',
 ];
 const firstNames = [
-  'Ann', 'Bob', 'Carl', 'Dana', 'Eve', 'Finn', 'Gus', 'Hana', 'Ivo', 'Jana', 'Kai', 'Lea', 'Max',
-  'Nia', 'Otto', "O'Neil", 'Pia', 'Quin', 'Rosa', 'Sam', 'Tia', 'Uma', 'Vic', 'Wes', 'Xia', 'Yan',
-  'Zoë', 'ann', 'BOB', 'de la Cruz',
+  'Ann',
+  'Bob',
+  'Carl',
+  'Dana',
+  'Eve',
+  'Finn',
+  'Gus',
+  'Hana',
+  'Ivo',
+  'Jana',
+  'Kai',
+  'Lea',
+  'Max',
+  'Nia',
+  'Otto',
+  "O'Neil",
+  'Pia',
+  'Quin',
+  'Rosa',
+  'Sam',
+  'Tia',
+  'Uma',
+  'Vic',
+  'Wes',
+  'Xia',
+  'Yan',
+  'Zoë',
+  'ann',
+  'BOB',
+  'de la Cruz',
 ];
 const tagWords = ['db', 'ml', 'ops', 'ui', 'api', 'qa'];
 const roles = ['lead', 'dev', 'test', 'review', null];
@@ -157,7 +194,9 @@ function makeEmp(r) {
   for (let id = 1; id <= 300; id++) {
     const dept = r.chance(0.05) ? null : r.int(1, 11); // department 12 has nobody
     const name = `${r.pick(firstNames)}${r.chance(0.7) ? ` ${String.fromCharCode(65 + r.int(0, 25))}.` : ''}`;
-    const salary = r.chance(0.06) ? null : `${r.int(20, 150) * 1000 + r.int(0, 39) * 25}.${pad(r.pick([0, 10, 25, 50, 99]))}`;
+    const salary = r.chance(0.06)
+      ? null
+      : `${r.int(20, 150) * 1000 + r.int(0, 39) * 25}.${pad(r.pick([0, 10, 25, 50, 99]))}`;
     const bonus = r.chance(0.1) ? null : r.int(-400, 20000) / 4;
     const age = r.chance(0.05) ? null : r.int(18, 70);
     const hired = r.chance(0.05)
@@ -185,16 +224,29 @@ function makeEmp(r) {
 
 function makeProj(r) {
   const rows = [];
-  const spans = ['3 months', '1 year 2 mons', '40 days', '36 hours', '2 weeks 3 days', '90 minutes', '1 day 12:00:00', null];
+  const spans = [
+    '3 months',
+    '1 year 2 mons',
+    '40 days',
+    '36 hours',
+    '2 weeks 3 days',
+    '90 minutes',
+    '1 day 12:00:00',
+    null,
+  ];
   for (let id = 1; id <= 60; id++) {
     const dept = r.chance(0.1) ? null : r.int(1, 12);
     const title = `${r.pick(['Apollo', 'Borealis', 'Cobalt', 'Dynamo', 'Echo', 'Fjord'])} ${id}`;
-    const budget = r.chance(0.1) ? null : r.pick([`${r.int(1, 99)}000`, `${r.int(1, 9999)}.5`, `${r.int(1, 99)}.125`, '1e6']);
+    const budget = r.chance(0.1)
+      ? null
+      : r.pick([`${r.int(1, 99)}000`, `${r.int(1, 9999)}.5`, `${r.int(1, 99)}.125`, '1e6']);
     const starts = r.chance(0.1)
       ? null
       : `${r.int(2018, 2025)}-${pad(r.int(1, 12))}-${pad(r.int(1, 28))} ${pad(r.int(0, 23))}:${pad(r.int(0, 59))}:00+${pad(r.pick([0, 2, 5]))}`;
     const hex = Array.from({ length: 32 }, () => '0123456789abcdef'[r.int(0, 15)]).join('');
-    const code = r.chance(0.1) ? null : `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+    const code = r.chance(0.1)
+      ? null
+      : `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
     const blob = r.chance(0.2) ? null : `\\x${hex.slice(0, r.int(0, 8) * 2)}`;
     rows.push([id * 10, dept, title, budget, starts, r.pick(spans), code, blob]);
   }
@@ -219,7 +271,9 @@ function makeNums(r) {
   const specials = ['NaN', 'Infinity', '-Infinity', 0, -0.5];
   for (let i = 0; i < 400; i++) {
     const a = r.chance(0.1) ? null : r.int(-5, 20);
-    const b = r.chance(0.1) ? null : r.pick([r.int(-1000, 1000), r.int(-1000, 1000) * 1_000_000_007, 9_007_199_254_740_993n, 0]);
+    const b = r.chance(0.1)
+      ? null
+      : r.pick([r.int(-1000, 1000), r.int(-1000, 1000) * 1_000_000_007, 9_007_199_254_740_993n, 0]);
     const c = r.chance(0.1) ? null : r.chance(0.02) ? r.pick(specials) : r.int(-800, 800) / 8;
     const d = r.chance(0.1) ? null : `${r.int(-9999, 9999)}.${pad(r.int(0, 999), 3)}`;
     const e = r.chance(0.1) ? null : r.int(-3, 3);
@@ -240,12 +294,30 @@ export function schemaSql() {
     insert('proj', makeProj(r)),
     insert('work', makeWork(r)),
     insert('nums', makeNums(r)),
-    insert('parent', [1, 2, 3, 4, 5].map((i) => [i, `p${i}`])),
-    insert('child_cascade', Array.from({ length: 10 }, (_, i) => [i + 1, (i % 5) + 1, i % 3 === 0 ? null : `p${(i % 4) + 1}`])),
-    insert('child_null', Array.from({ length: 8 }, (_, i) => [i + 1, i % 4 === 3 ? null : (i % 3) + 2])),
-    insert('child_default', Array.from({ length: 6 }, (_, i) => [i + 1, (i % 3) + 1])),
-    insert('child_restrict', [[1, 4], [2, 4]]),
-    insert('grandchild', Array.from({ length: 12 }, (_, i) => [i + 1, (i % 10) + 1])),
+    insert(
+      'parent',
+      [1, 2, 3, 4, 5].map((i) => [i, `p${i}`]),
+    ),
+    insert(
+      'child_cascade',
+      Array.from({ length: 10 }, (_, i) => [i + 1, (i % 5) + 1, i % 3 === 0 ? null : `p${(i % 4) + 1}`]),
+    ),
+    insert(
+      'child_null',
+      Array.from({ length: 8 }, (_, i) => [i + 1, i % 4 === 3 ? null : (i % 3) + 2]),
+    ),
+    insert(
+      'child_default',
+      Array.from({ length: 6 }, (_, i) => [i + 1, (i % 3) + 1]),
+    ),
+    insert('child_restrict', [
+      [1, 4],
+      [2, 4],
+    ]),
+    insert(
+      'grandchild',
+      Array.from({ length: 12 }, (_, i) => [i + 1, (i % 10) + 1]),
+    ),
     'ANALYZE dept;\nANALYZE emp;\nANALYZE proj;\nANALYZE work;\nANALYZE nums;',
   ];
   return `${parts.join('\n\n')}\n`;

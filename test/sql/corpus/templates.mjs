@@ -67,7 +67,7 @@ const empPredicates = [
   "info ->> 'note' = 'new'",
   "(info -> 'level')::int > 3",
   "info ? 'skills'",
-  "info @> '{\"remote\": true}'",
+  'info @> \'{"remote": true}\'',
   "info -> 'skills' @> '[\"db\"]'",
   'id % 7 = 0',
   'coalesce(bonus, 0) > 100',
@@ -153,7 +153,7 @@ const projPredicates = [
   'dept_id = 12',
   'id > 300',
   "starts + span > '2024-01-01'",
-  "extract(hour from starts) < 6",
+  'extract(hour from starts) < 6',
 ];
 
 const deptPredicates = [
@@ -166,7 +166,7 @@ const deptPredicates = [
   "opened >= '2010-01-01' AND budget < 500000",
   "name IN ('Sales', 'HR', 'Nope')",
   'id > 6',
-  "extract(year from opened) BETWEEN 2000 AND 2010",
+  'extract(year from opened) BETWEEN 2000 AND 2010',
 ];
 
 function scans() {
@@ -289,7 +289,7 @@ const empExpressions = [
   "replace(name, 'a', '4')",
   'reverse(name)',
   "lpad(name, 12, '*')",
-  "rpad(name, 3)",
+  'rpad(name, 3)',
   "split_part(name, ' ', 2)",
   'md5(name)',
   'left(name, 2)',
@@ -349,7 +349,7 @@ const numsExpressions = [
   '-b',
   'a << 2',
   'a & 3',
-  "t || a",
+  't || a',
   'length(t)',
   'upper(t)',
   't::numeric',
@@ -379,11 +379,11 @@ const numsExpressions = [
   'e::text',
   'a::text || t',
   'CASE WHEN c > 0 THEN 1 WHEN c < 0 THEN -1 ELSE 0 END',
-  'nullif(t, \'\')',
+  "nullif(t, '')",
   'a IS NULL',
   "c = 'NaN'::float8",
   'c > 1e308',
-  'to_char(d, \'S9999.999\')',
+  "to_char(d, 'S9999.999')",
   'width_bucket(c, -100, 100, 10)',
   'gcd(a, e)',
 ];
@@ -405,7 +405,7 @@ function expressions() {
     '1.0 / 0',
     "'1.5'::float8 / 0",
     '0.1 + 0.2',
-    "0.1::float8 + 0.2::float8",
+    '0.1::float8 + 0.2::float8',
     "'abc' || 123",
     'sqrt(2)',
     "'2024-02-29'::date + 365",
@@ -413,22 +413,22 @@ function expressions() {
     "'12:30'::time + interval '1 hour'",
     "interval '1 day' * 1.5",
     "'2024-03-01'::date - '2024-02-01'::date",
-    "make_date(2024, 2, 30)",
+    'make_date(2024, 2, 30)',
     "'xyz'::int",
     "'  42 '::int",
     "'1e3'::int",
     "'true'::bool AND 'f'::bool",
-    "array[1,2] || 3",
-    "array[[1,2],[3,4]]",
-    "(array[1,2,3])[2]",
+    'array[1,2] || 3',
+    'array[[1,2],[3,4]]',
+    '(array[1,2,3])[2]',
     "'{1,2,3}'::int[] @> '{2}'",
     `'{"a":1}'::jsonb -> 'a'`,
     `'[1,2,3]'::jsonb -> 5`,
-    "NULL::int + 1",
-    "NULL = NULL",
-    "NULL IS NULL",
-    "coalesce(NULL, NULL, 3)",
-    "greatest(1, NULL, 3)",
+    'NULL::int + 1',
+    'NULL = NULL',
+    'NULL IS NULL',
+    'coalesce(NULL, NULL, 3)',
+    'greatest(1, NULL, 3)',
     "'a' < 'b'",
     "'B' < 'a'",
     "length('zoë')",
@@ -440,30 +440,30 @@ function expressions() {
     "overlay('hello' placing 'XY' from 2 for 3)",
     "trim('  x  ')",
     "position('lo' in 'hello')",
-    "1::numeric(3,1)",
-    "99.95::numeric(3,1)",
-    "123.456::numeric(5,2)",
+    '1::numeric(3,1)',
+    '99.95::numeric(3,1)',
+    '123.456::numeric(5,2)',
     "'abcdef'::varchar(3)",
     "'abc'::char(5) || '|'",
-    "round(2.5)",
-    "round(-2.5)",
-    "round(2.5::float8)",
-    "round(3.14159, 2)",
-    "10::numeric / 3",
-    "1::numeric / 7 * 7",
-    "cast(1.23456789012345678 as float8)",
-    "1e100::float8 * 1e300::float8",
+    'round(2.5)',
+    'round(-2.5)',
+    'round(2.5::float8)',
+    'round(3.14159, 2)',
+    '10::numeric / 3',
+    '1::numeric / 7 * 7',
+    'cast(1.23456789012345678 as float8)',
+    '1e100::float8 * 1e300::float8',
     "'infinity'::float8 - 'infinity'::float8",
     "'NaN'::numeric > 1",
-    "-0.0::float8",
-    "(-0.0)::float8::text",
-    "2147483647::int4 * 2",
-    "(-2147483648)::int4 / -1",
-    "(-32768)::int2 * -1",
-    "5 BETWEEN 1 AND 10",
-    "5 IN (1, NULL)",
-    "5 NOT IN (1, NULL)",
-    "true IS NOT FALSE",
+    '-0.0::float8',
+    '(-0.0)::float8::text',
+    '2147483647::int4 * 2',
+    '(-2147483648)::int4 / -1',
+    '(-32768)::int2 * -1',
+    '5 BETWEEN 1 AND 10',
+    '5 IN (1, NULL)',
+    '5 NOT IN (1, NULL)',
+    'true IS NOT FALSE',
   ];
   for (const c of constants) out.push(`SELECT ${c}`);
   return out;
@@ -553,7 +553,7 @@ function aggregates() {
     'count(*) > 20',
     'sum(salary) > 1000000',
     'avg(age) < 45',
-    'min(name) < \'C\'',
+    "min(name) < 'C'",
     'count(*) FILTER (WHERE active) > 10',
     'max(bonus) IS NULL',
   ];
@@ -564,7 +564,9 @@ function aggregates() {
   out.push('SELECT count(*) FROM emp HAVING count(*) > 1000');
   out.push('SELECT 1 FROM emp HAVING true');
   out.push('SELECT dept_id, name, count(*) FROM emp GROUP BY dept_id, name ORDER BY 1, 2');
-  out.push('SELECT d.id, d.name, count(e.id) FROM dept d LEFT JOIN emp e ON e.dept_id = d.id GROUP BY d.id ORDER BY 1');
+  out.push(
+    'SELECT d.id, d.name, count(e.id) FROM dept d LEFT JOIN emp e ON e.dept_id = d.id GROUP BY d.id ORDER BY 1',
+  );
   out.push('SELECT t, count(*) FROM nums GROUP BY t ORDER BY t');
   out.push('SELECT a % 3 AS k, count(*), sum(b) FROM nums GROUP BY a % 3 ORDER BY 1');
   out.push('SELECT c, count(*) FROM nums GROUP BY c ORDER BY c');
@@ -599,16 +601,26 @@ function joins() {
     out.push(`SELECT count(*), count(e.id), count(d.id), sum(e.salary) FROM emp e ${k} dept d ON ${c}`);
   }
   for (const k of joinKinds) {
-    out.push(`SELECT e.id, d.name FROM emp e ${k} dept d ON e.dept_id = d.id WHERE d.id IS NULL ORDER BY 1, 2`);
+    out.push(
+      `SELECT e.id, d.name FROM emp e ${k} dept d ON e.dept_id = d.id WHERE d.id IS NULL ORDER BY 1, 2`,
+    );
     out.push(`SELECT e.id, d.name FROM emp e ${k} dept d ON e.dept_id = d.id WHERE e.age > 60 ORDER BY 1, 2`);
-    out.push(`SELECT d.name, count(e.id) FROM dept d ${k} emp e ON e.dept_id = d.id GROUP BY d.name ORDER BY 1`);
-    out.push(`SELECT w.emp_id, w.proj_id, p.title FROM work w ${k} proj p ON p.id = w.proj_id WHERE w.hours > 35 OR p.id > 580 ORDER BY 1, 2, 3`);
-    out.push(`SELECT x.a, y.e FROM nums x ${k} (SELECT DISTINCT e FROM nums) y ON x.a = y.e WHERE x.b > 0 ORDER BY 1, 2`);
+    out.push(
+      `SELECT d.name, count(e.id) FROM dept d ${k} emp e ON e.dept_id = d.id GROUP BY d.name ORDER BY 1`,
+    );
+    out.push(
+      `SELECT w.emp_id, w.proj_id, p.title FROM work w ${k} proj p ON p.id = w.proj_id WHERE w.hours > 35 OR p.id > 580 ORDER BY 1, 2, 3`,
+    );
+    out.push(
+      `SELECT x.a, y.e FROM nums x ${k} (SELECT DISTINCT e FROM nums) y ON x.a = y.e WHERE x.b > 0 ORDER BY 1, 2`,
+    );
     out.push(`SELECT count(*) FROM nums x ${k} nums y ON x.a = y.e`);
     out.push(`SELECT count(*), sum(x.c), sum(y.d) FROM nums x ${k} nums y ON x.b = y.b`);
     out.push(`SELECT count(*) FROM nums x ${k} nums y ON x.t = y.t`);
     out.push(`SELECT count(*) FROM nums x ${k} nums y ON x.c = y.d`);
-    out.push(`SELECT d1.id, d2.id FROM dept d1 ${k} dept d2 ON d1.region = d2.region AND d1.id < d2.id ORDER BY 1, 2`);
+    out.push(
+      `SELECT d1.id, d2.id FROM dept d1 ${k} dept d2 ON d1.region = d2.region AND d1.id < d2.id ORDER BY 1, 2`,
+    );
   }
   const multi = [
     'SELECT e.id, p.id, w.hours FROM emp e JOIN work w ON w.emp_id = e.id JOIN proj p ON p.id = w.proj_id WHERE e.id < 30 ORDER BY 1, 2',
@@ -653,11 +665,11 @@ function subqueries() {
   const shapes = [
     'SELECT id FROM emp e WHERE EXISTS (SELECT 1 FROM work w WHERE w.emp_id = e.id AND w.hours > 30) ORDER BY id',
     'SELECT id FROM emp e WHERE NOT EXISTS (SELECT 1 FROM work w WHERE w.emp_id = e.id) ORDER BY id',
-    'SELECT id FROM emp WHERE id IN (SELECT emp_id FROM work WHERE role = \'lead\') ORDER BY id',
+    "SELECT id FROM emp WHERE id IN (SELECT emp_id FROM work WHERE role = 'lead') ORDER BY id",
     'SELECT id FROM emp WHERE id NOT IN (SELECT emp_id FROM work) ORDER BY id',
     'SELECT id FROM emp WHERE dept_id NOT IN (SELECT dept_id FROM proj) ORDER BY id',
     'SELECT id FROM emp WHERE dept_id NOT IN (SELECT dept_id FROM proj WHERE dept_id IS NOT NULL) ORDER BY id',
-    'SELECT id FROM emp WHERE dept_id IN (SELECT id FROM dept WHERE region = \'east\') ORDER BY id',
+    "SELECT id FROM emp WHERE dept_id IN (SELECT id FROM dept WHERE region = 'east') ORDER BY id",
     'SELECT id, (SELECT name FROM dept d WHERE d.id = e.dept_id) FROM emp e WHERE id < 50 ORDER BY id',
     'SELECT id, (SELECT count(*) FROM work w WHERE w.emp_id = e.id) FROM emp e WHERE id < 50 ORDER BY id',
     'SELECT id, (SELECT max(hours) FROM work w WHERE w.emp_id = e.id) FROM emp e WHERE id < 50 ORDER BY id',
@@ -683,20 +695,30 @@ function subqueries() {
     'SELECT a, b FROM nums WHERE a IN (SELECT e FROM nums) AND b > 0',
     'SELECT a FROM nums WHERE a NOT IN (SELECT e FROM nums WHERE e > 0)',
     'SELECT t FROM nums WHERE t IN (SELECT t FROM nums WHERE a > 15)',
-    'SELECT id, CASE WHEN EXISTS (SELECT 1 FROM work w WHERE w.emp_id = e.id) THEN \'busy\' ELSE \'free\' END FROM emp e WHERE id < 30 ORDER BY id',
+    "SELECT id, CASE WHEN EXISTS (SELECT 1 FROM work w WHERE w.emp_id = e.id) THEN 'busy' ELSE 'free' END FROM emp e WHERE id < 30 ORDER BY id",
     'SELECT id FROM emp e WHERE (SELECT count(*) FROM work w WHERE w.emp_id = e.id) = 0 ORDER BY id',
-    'SELECT id, (SELECT string_agg(role, \',\' ORDER BY role) FROM work w WHERE w.emp_id = e.id) FROM emp e WHERE id < 30 ORDER BY id',
-    'SELECT count(*) FROM emp e WHERE e.salary < (SELECT min(budget) FROM dept WHERE region = \'north\')',
+    "SELECT id, (SELECT string_agg(role, ',' ORDER BY role) FROM work w WHERE w.emp_id = e.id) FROM emp e WHERE id < 30 ORDER BY id",
+    "SELECT count(*) FROM emp e WHERE e.salary < (SELECT min(budget) FROM dept WHERE region = 'north')",
     'SELECT id FROM proj p WHERE NOT EXISTS (SELECT 1 FROM work w WHERE w.proj_id = p.id AND w.hours IS NULL) ORDER BY id',
     'SELECT (SELECT max(id) FROM emp) - (SELECT min(id) FROM emp)',
     'SELECT id FROM emp WHERE id = (SELECT max(emp_id) FROM work)',
     'SELECT id FROM emp e WHERE 40 < (SELECT sum(hours) FROM work w WHERE w.emp_id = e.id) ORDER BY id',
   ];
   out.push(...shapes);
-  const inners = ['hours > 20', 'role IS NULL', "role = 'dev'", 'proj_id > 300', 'hours IS NULL', 'true', 'false'];
+  const inners = [
+    'hours > 20',
+    'role IS NULL',
+    "role = 'dev'",
+    'proj_id > 300',
+    'hours IS NULL',
+    'true',
+    'false',
+  ];
   for (const i of inners) {
     out.push(`SELECT count(*) FROM emp e WHERE EXISTS (SELECT 1 FROM work w WHERE w.emp_id = e.id AND ${i})`);
-    out.push(`SELECT count(*) FROM emp e WHERE NOT EXISTS (SELECT 1 FROM work w WHERE w.emp_id = e.id AND ${i})`);
+    out.push(
+      `SELECT count(*) FROM emp e WHERE NOT EXISTS (SELECT 1 FROM work w WHERE w.emp_id = e.id AND ${i})`,
+    );
     out.push(`SELECT count(*) FROM emp e WHERE e.id IN (SELECT w.emp_id FROM work w WHERE ${i})`);
     out.push(`SELECT count(*) FROM emp e WHERE e.id NOT IN (SELECT w.emp_id FROM work w WHERE ${i})`);
     out.push(`SELECT count(*) FROM emp e WHERE e.age > ANY (SELECT w.hours FROM work w WHERE ${i})`);
@@ -728,19 +750,25 @@ function setOperations() {
   out.push('SELECT grade FROM emp UNION SELECT region FROM dept ORDER BY 1');
   out.push('SELECT name FROM emp WHERE id < 5 UNION ALL SELECT name FROM dept ORDER BY 1');
   out.push('SELECT 1 UNION SELECT 2 UNION SELECT 1 ORDER BY 1');
-  out.push('SELECT 1, \'a\' UNION ALL SELECT 2, NULL ORDER BY 1');
+  out.push("SELECT 1, 'a' UNION ALL SELECT 2, NULL ORDER BY 1");
   out.push('SELECT a FROM nums UNION SELECT b FROM nums ORDER BY 1 LIMIT 5');
   out.push('SELECT c FROM nums UNION SELECT d FROM nums ORDER BY 1 DESC LIMIT 5');
   out.push('SELECT t FROM nums INTERSECT SELECT name FROM emp');
   out.push('SELECT tags FROM emp EXCEPT SELECT tags FROM emp WHERE id > 10');
-  out.push('(SELECT id FROM emp ORDER BY id LIMIT 3) UNION ALL (SELECT id FROM dept ORDER BY id DESC LIMIT 2)');
-  out.push('SELECT id, name FROM emp WHERE id < 4 UNION SELECT id, name FROM dept WHERE id < 4 ORDER BY 1, 2');
-  out.push('SELECT 1 UNION SELECT \'a\'');
+  out.push(
+    '(SELECT id FROM emp ORDER BY id LIMIT 3) UNION ALL (SELECT id FROM dept ORDER BY id DESC LIMIT 2)',
+  );
+  out.push(
+    'SELECT id, name FROM emp WHERE id < 4 UNION SELECT id, name FROM dept WHERE id < 4 ORDER BY 1, 2',
+  );
+  out.push("SELECT 1 UNION SELECT 'a'");
   out.push('SELECT 1, 2 UNION SELECT 1');
   out.push('SELECT count(*) FROM (SELECT dept_id FROM emp UNION SELECT dept_id FROM proj) s');
-  out.push('SELECT x FROM (SELECT age AS x FROM emp UNION ALL SELECT hours FROM work) s GROUP BY x HAVING count(*) > 30 ORDER BY x');
+  out.push(
+    'SELECT x FROM (SELECT age AS x FROM emp UNION ALL SELECT hours FROM work) s GROUP BY x HAVING count(*) > 30 ORDER BY x',
+  );
   out.push('SELECT hired::date FROM emp WHERE id < 10 UNION SELECT opened FROM dept ORDER BY 1');
-  out.push('SELECT span FROM proj UNION SELECT interval \'24 hours\' ORDER BY 1');
+  out.push("SELECT span FROM proj UNION SELECT interval '24 hours' ORDER BY 1");
   return out;
 }
 
@@ -776,7 +804,7 @@ function windows() {
     'count(*) OVER ()',
     'sum(salary) FILTER (WHERE active) OVER (PARTITION BY dept_id)',
     'array_agg(id) OVER (PARTITION BY dept_id ORDER BY id ROWS BETWEEN CURRENT ROW AND 2 FOLLOWING)',
-    'string_agg(name, \',\') OVER (ORDER BY id ROWS 2 PRECEDING)',
+    "string_agg(name, ',') OVER (ORDER BY id ROWS 2 PRECEDING)",
     'rank() OVER w',
   ];
   const out = [];
@@ -791,7 +819,7 @@ function windows() {
     'SELECT a, b, sum(c) OVER (PARTITION BY a ORDER BY b) FROM nums WHERE a > 15',
     'SELECT e, t, count(*) OVER (PARTITION BY e, t) FROM nums',
     'SELECT a, lag(a) OVER (ORDER BY a NULLS FIRST, b, c, d, e, t) FROM nums WHERE a < 0',
-    'SELECT hired::date, sum(bonus) OVER (ORDER BY hired RANGE BETWEEN INTERVAL \'30 days\' PRECEDING AND CURRENT ROW) FROM emp WHERE id < 80 ORDER BY id',
+    "SELECT hired::date, sum(bonus) OVER (ORDER BY hired RANGE BETWEEN INTERVAL '30 days' PRECEDING AND CURRENT ROW) FROM emp WHERE id < 80 ORDER BY id",
     'SELECT id, ntile(3) OVER (ORDER BY id), ntile(7) OVER (ORDER BY id DESC) FROM emp WHERE id < 20 ORDER BY id',
     'SELECT id, row_number() OVER (ORDER BY id DESC) FROM emp ORDER BY id LIMIT 5',
     'SELECT grade, count(*) OVER (PARTITION BY grade) FROM emp WHERE id < 30 ORDER BY id',
@@ -821,10 +849,10 @@ function ctes() {
     'WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 3) SELECT a.n, b.n FROM r a, r b ORDER BY 1, 2',
     'WITH a AS (SELECT dept_id FROM emp), b AS (SELECT dept_id FROM a GROUP BY dept_id) SELECT count(*) FROM b',
     'WITH w AS (SELECT emp_id, sum(hours) AS h FROM work GROUP BY emp_id) SELECT e.name, w.h FROM w JOIN emp e ON e.id = w.emp_id WHERE w.h > 90 ORDER BY e.id',
-    'WITH x(a, b) AS (VALUES (1, \'x\'), (2, \'y\')) SELECT * FROM x ORDER BY a',
+    "WITH x(a, b) AS (VALUES (1, 'x'), (2, 'y')) SELECT * FROM x ORDER BY a",
     'WITH x AS (SELECT 1) SELECT * FROM x x1 JOIN x x2 ON true',
     'WITH RECURSIVE t(n) AS (VALUES (1) UNION ALL SELECT n * 2 FROM t WHERE n < 1000) SELECT sum(n), count(*) FROM t',
-    'WITH RECURSIVE g(d) AS (SELECT date \'2024-01-01\' UNION ALL SELECT (d + 7) FROM g WHERE d < date \'2024-03-01\') SELECT d FROM g ORDER BY d',
+    "WITH RECURSIVE g(d) AS (SELECT date '2024-01-01' UNION ALL SELECT (d + 7) FROM g WHERE d < date '2024-03-01') SELECT d FROM g ORDER BY d",
     'WITH q AS (SELECT * FROM nums WHERE a IS NULL) SELECT count(*), count(b) FROM q',
     'WITH RECURSIVE bad(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM bad) SELECT * FROM bad LIMIT 3',
   ];
@@ -861,7 +889,15 @@ function ordering() {
     out.push(`SELECT id FROM emp ORDER BY ${o} LIMIT 7`);
     out.push(`SELECT id FROM emp ORDER BY ${o} LIMIT 5 OFFSET 100`);
   }
-  const numOrders = ['a, b, c, d, e, t', 'c, a, b, d, e, t', 'c DESC, a, b, d, e, t', 'd, a, b, c, e, t', 't, a, b, c, d, e', 't DESC NULLS LAST, a, b, c, d, e', 'b DESC, a, c, d, e, t'];
+  const numOrders = [
+    'a, b, c, d, e, t',
+    'c, a, b, d, e, t',
+    'c DESC, a, b, d, e, t',
+    'd, a, b, c, e, t',
+    't, a, b, c, d, e',
+    't DESC NULLS LAST, a, b, c, d, e',
+    'b DESC, a, c, d, e, t',
+  ];
   for (const o of numOrders) {
     out.push(`SELECT * FROM nums ORDER BY ${o}`);
     out.push(`SELECT * FROM nums ORDER BY ${o} LIMIT 10`);
@@ -919,28 +955,28 @@ function jsonAndArrays() {
     "info ? 'note'",
     "info ?| array['note', 'skills']",
     "info ?& array['level', 'remote']",
-    "info @> '{\"level\": 2}'",
-    "'{\"level\": 2}' <@ info",
+    'info @> \'{"level": 2}\'',
+    '\'{"level": 2}\' <@ info',
     "jsonb_typeof(info -> 'remote')",
     "jsonb_build_object('id', id, 'name', name)",
-    "jsonb_build_array(id, name, salary)",
-    "to_jsonb(name)",
-    "to_jsonb(salary)",
-    "to_jsonb(hired)",
-    "to_jsonb(tags)",
+    'jsonb_build_array(id, name, salary)',
+    'to_jsonb(name)',
+    'to_jsonb(salary)',
+    'to_jsonb(hired)',
+    'to_jsonb(tags)',
     "jsonb_set(info, '{level}', '0')",
     "jsonb_strip_nulls(jsonb_build_object('a', bonus))",
-    "info::text",
+    'info::text',
     "info -> 'nope'",
-    "jsonb_pretty(info)",
-    "row_to_json(row(id, name))::text",
+    'jsonb_pretty(info)',
+    'row_to_json(row(id, name))::text',
     "json_build_object('a', age)::text",
   ];
   for (const j of jsonExprs) out.push(`SELECT id, ${j} FROM emp WHERE id <= 30 ORDER BY id`);
   const srf = [
     'SELECT jsonb_object_keys(info) AS k, count(*) FROM emp GROUP BY k ORDER BY k',
     'SELECT id, k, v FROM emp, jsonb_each(info) AS x(k, v) WHERE id < 20 ORDER BY id, k',
-    'SELECT id, v FROM emp, jsonb_array_elements_text(info -> \'skills\') v WHERE id < 40 ORDER BY id, v',
+    "SELECT id, v FROM emp, jsonb_array_elements_text(info -> 'skills') v WHERE id < 40 ORDER BY id, v",
     'SELECT jsonb_array_elements(\'[1, "a", null, {"b": 2}]\')',
     'SELECT * FROM jsonb_each_text(\'{"a": 1, "b": "x", "c": null}\')',
     'SELECT unnest(ARRAY[3, 1, 2])',
@@ -957,11 +993,11 @@ function jsonAndArrays() {
     'SELECT generate_series(1, 3), generate_series(1, 2)',
     "SELECT regexp_split_to_table('a,b,,c', ',')",
     "SELECT string_to_array('a,b,c', ',')",
-    "SELECT array_agg(x ORDER BY x DESC) FROM unnest(ARRAY[5, 3, 9]) x",
-    "SELECT jsonb_agg(DISTINCT grade) FROM emp",
-    "SELECT jsonb_object_agg(id, name) FROM emp WHERE id < 5",
-    "SELECT json_agg(age ORDER BY id) FROM emp WHERE id < 10",
-    "SELECT array_agg(tags ORDER BY id) FROM emp WHERE id < 6 AND tags IS NOT NULL AND cardinality(tags) = 2",
+    'SELECT array_agg(x ORDER BY x DESC) FROM unnest(ARRAY[5, 3, 9]) x',
+    'SELECT jsonb_agg(DISTINCT grade) FROM emp',
+    'SELECT jsonb_object_agg(id, name) FROM emp WHERE id < 5',
+    'SELECT json_agg(age ORDER BY id) FROM emp WHERE id < 10',
+    'SELECT array_agg(tags ORDER BY id) FROM emp WHERE id < 6 AND tags IS NOT NULL AND cardinality(tags) = 2',
   ];
   out.push(...srf);
   const arrayExprs = [
@@ -976,15 +1012,15 @@ function jsonAndArrays() {
     "array_remove(tags, 'db')",
     "array_replace(tags, 'db', 'DB')",
     "array_prepend('p', tags)",
-    "array_cat(tags, tags)",
+    'array_cat(tags, tags)',
     "tags = '{db}'",
     "tags < '{m}'",
     "tags <@ '{db,ml,ops}'",
     "array_positions(tags, 'ml')",
-    "cardinality(tags)",
-    "ARRAY[id, age]",
-    "ARRAY[name, grade]",
-    "ARRAY[salary] || bonus::numeric",
+    'cardinality(tags)',
+    'ARRAY[id, age]',
+    'ARRAY[name, grade]',
+    'ARRAY[salary] || bonus::numeric',
   ];
   for (const a of arrayExprs) out.push(`SELECT id, ${a} FROM emp WHERE id <= 30 ORDER BY id`);
   return out;
@@ -1001,11 +1037,11 @@ function errors() {
     'SELECT id FROM emp, work',
     'SELECT emp_id FROM work, work w2',
     'SELECT id FROM emp WHERE salary',
-    "SELECT id FROM emp WHERE name > 5",
-    "SELECT id + name FROM emp",
+    'SELECT id FROM emp WHERE name > 5',
+    'SELECT id + name FROM emp',
     "SELECT 'a' + 1",
-    "SELECT nosuchfunc(1)",
-    "SELECT lower(1)",
+    'SELECT nosuchfunc(1)',
+    'SELECT lower(1)',
     'SELECT name, count(*) FROM emp',
     'SELECT id FROM emp GROUP BY dept_id',
     'SELECT count(count(*)) FROM emp',
@@ -1022,7 +1058,7 @@ function errors() {
     'SELECT id FROM emp WHERE id = (SELECT id FROM emp)',
     'SELECT 2147483647 + 1',
     'SELECT 32767::int2 + 1::int2',
-    "SELECT 1e400::float8",
+    'SELECT 1e400::float8',
     'SELECT sqrt(-1)',
     'SELECT ln(0)',
     "SELECT 'abcdef'::varchar(3)",
@@ -1030,7 +1066,7 @@ function errors() {
     'SELECT DISTINCT name FROM emp ORDER BY age',
     'SELECT 1 UNION SELECT 1, 2',
     'SELECT * FROM emp JOIN dept USING (nope)',
-    'SELECT id FROM emp LIMIT \'a\'',
+    "SELECT id FROM emp LIMIT 'a'",
     'SELECT row_number() FROM emp',
     'SELECT rank() OVER (ORDER BY id) FROM emp WHERE rank() OVER () > 1',
     'SELECT $1',
@@ -1038,24 +1074,24 @@ function errors() {
     'SELECT unnest(1)',
     'SELECT generate_series(1, 3, 0)',
     'SELECT ntile(0) OVER (ORDER BY id) FROM emp',
-    'SELECT array[1, \'a\']',
+    "SELECT array[1, 'a']",
     'SELECT (1, 2) = (1, 2, 3)',
-    'SELECT info -> 1 -> 2 FROM emp WHERE id = 1 AND info::text = \'x\'',
-    'SELECT CASE WHEN true THEN 1 ELSE \'x\' END',
-    'SELECT CASE 1 WHEN \'a\' THEN 1 END',
-    'SELECT COALESCE(1, \'x\')',
+    "SELECT info -> 1 -> 2 FROM emp WHERE id = 1 AND info::text = 'x'",
+    "SELECT CASE WHEN true THEN 1 ELSE 'x' END",
+    "SELECT CASE 1 WHEN 'a' THEN 1 END",
+    "SELECT COALESCE(1, 'x')",
     'SELECT 5 % 0',
     'SELECT (-9223372036854775808)::int8 / -1',
     'SELECT abs(-2147483648::int4)',
-    'SELECT repeat(\'x\', -1)',
-    'SELECT substring(\'abc\' from 1 for -1)',
-    'SELECT \'2024-01-01\'::timestamp + \'x\'::interval',
+    "SELECT repeat('x', -1)",
+    "SELECT substring('abc' from 1 for -1)",
+    "SELECT '2024-01-01'::timestamp + 'x'::interval",
     'SELECT make_date(2024, 13, 1)',
-    'SELECT to_date(\'2024-99-01\', \'YYYY-MM-DD\')',
-    'SELECT date_trunc(\'fortnight\', now())',
+    "SELECT to_date('2024-99-01', 'YYYY-MM-DD')",
+    "SELECT date_trunc('fortnight', now())",
     'SELECT extract(nope from now())',
-    'SELECT \'a\' LIKE \'a\' ESCAPE \'xx\'',
-    'SELECT regexp_replace(\'a\', \'(\', \'b\')',
+    "SELECT 'a' LIKE 'a' ESCAPE 'xx'",
+    "SELECT regexp_replace('a', '(', 'b')",
     'SELECT min(tags) FROM emp GROUP BY id ORDER BY info, id',
     'SELECT id FROM emp WHERE id IN (SELECT id, name FROM emp)',
     'SELECT * FROM generate_series(1, 2) g(a, b)',
@@ -1077,7 +1113,7 @@ function dml() {
     "INSERT INTO dept (id, name, region) VALUES (105, 'E', 'a very long region name') RETURNING region",
     "INSERT INTO dept (id, name) VALUES (1, 'dup') RETURNING id",
     "INSERT INTO dept (id, name) VALUES (106, 'Sales')",
-    "INSERT INTO dept (id) VALUES (107)",
+    'INSERT INTO dept (id) VALUES (107)',
     "INSERT INTO emp (id, dept_id, name) VALUES (1000, 99, 'x')",
     "INSERT INTO emp (id, dept_id, name) VALUES (1000, NULL, 'x') RETURNING id, dept_id, salary",
     "INSERT INTO emp (id, name, age) VALUES (1001, 'y', 40000)",
@@ -1090,39 +1126,39 @@ function dml() {
     "INSERT INTO dept (id, name) VALUES (2, 'y') ON CONFLICT (id) DO UPDATE SET budget = dept.budget + 1 WHERE dept.region = 'north' RETURNING id, budget",
     "INSERT INTO dept (id, name) VALUES (300, 'HR') ON CONFLICT (name) DO NOTHING RETURNING id",
     "INSERT INTO nums VALUES (1, 2, 3, 4, 5, 'six'), (NULL, NULL, NULL, NULL, NULL, NULL) RETURNING *",
-    "INSERT INTO nums (a) VALUES (2147483648)",
-    "INSERT INTO nums (d) VALUES (123456.7) RETURNING d",
-    "INSERT INTO nums (d) VALUES (12345.6789) RETURNING d",
+    'INSERT INTO nums (a) VALUES (2147483648)',
+    'INSERT INTO nums (d) VALUES (123456.7) RETURNING d',
+    'INSERT INTO nums (d) VALUES (12345.6789) RETURNING d',
     "INSERT INTO nums (e) VALUES ('12') RETURNING e",
     "INSERT INTO nums (c) VALUES ('abc')",
     "INSERT INTO work VALUES (1, 10, 5, 'dev') RETURNING *",
-    "UPDATE emp SET salary = salary * 1.1 WHERE dept_id = 3 RETURNING id, salary",
-    "UPDATE emp SET age = age + 1, active = NOT active WHERE id < 10 RETURNING id, age, active",
-    "UPDATE emp SET name = NULL WHERE id = 1",
-    "UPDATE emp SET dept_id = 99 WHERE id = 1",
+    'UPDATE emp SET salary = salary * 1.1 WHERE dept_id = 3 RETURNING id, salary',
+    'UPDATE emp SET age = age + 1, active = NOT active WHERE id < 10 RETURNING id, age, active',
+    'UPDATE emp SET name = NULL WHERE id = 1',
+    'UPDATE emp SET dept_id = 99 WHERE id = 1',
     "UPDATE emp SET grade = 'toolong' WHERE id = 1",
-    "UPDATE emp SET salary = 1e9 WHERE id = 1",
+    'UPDATE emp SET salary = 1e9 WHERE id = 1',
     "UPDATE emp e SET bonus = d.budget FROM dept d WHERE d.id = e.dept_id AND d.region = 'south' RETURNING e.id, e.bonus",
-    "UPDATE dept SET id = id + 1000 WHERE id = 12 RETURNING id",
-    "UPDATE dept SET id = 1 WHERE id = 2",
-    "UPDATE nums SET t = upper(t) WHERE t IS NOT NULL RETURNING t",
-    "UPDATE nums SET a = a / e WHERE a IS NOT NULL",
+    'UPDATE dept SET id = id + 1000 WHERE id = 12 RETURNING id',
+    'UPDATE dept SET id = 1 WHERE id = 2',
+    'UPDATE nums SET t = upper(t) WHERE t IS NOT NULL RETURNING t',
+    'UPDATE nums SET a = a / e WHERE a IS NOT NULL',
     "UPDATE work SET hours = NULL WHERE role = 'lead' RETURNING emp_id, proj_id",
     "UPDATE emp SET tags = array_append(tags, 'new') WHERE id IN (1, 2, 3) RETURNING id, tags",
-    "UPDATE emp SET info = info || '{\"x\": 1}' WHERE info IS NOT NULL AND id < 5 RETURNING id, info",
-    "DELETE FROM work WHERE hours > 35 RETURNING emp_id, proj_id",
-    "DELETE FROM nums WHERE a IS NULL RETURNING *",
+    'UPDATE emp SET info = info || \'{"x": 1}\' WHERE info IS NOT NULL AND id < 5 RETURNING id, info',
+    'DELETE FROM work WHERE hours > 35 RETURNING emp_id, proj_id',
+    'DELETE FROM nums WHERE a IS NULL RETURNING *',
     "DELETE FROM nums WHERE c = 'NaN' RETURNING c",
-    "DELETE FROM work w USING emp e WHERE e.id = w.emp_id AND e.age > 65 RETURNING w.emp_id, w.proj_id",
-    "DELETE FROM dept WHERE id = 12 RETURNING name",
-    "DELETE FROM nums RETURNING count(*)",
-    "UPDATE emp SET id = 1 WHERE id = 2",
+    'DELETE FROM work w USING emp e WHERE e.id = w.emp_id AND e.age > 65 RETURNING w.emp_id, w.proj_id',
+    'DELETE FROM dept WHERE id = 12 RETURNING name',
+    'DELETE FROM nums RETURNING count(*)',
+    'UPDATE emp SET id = 1 WHERE id = 2',
     "INSERT INTO emp (id, name) SELECT 2000 + g, 'gen' || g FROM generate_series(1, 5) g RETURNING id, name",
-    "UPDATE emp SET salary = DEFAULT WHERE id = 3 RETURNING salary",
+    'UPDATE emp SET salary = DEFAULT WHERE id = 3 RETURNING salary',
     "INSERT INTO dept VALUES (400, 'Z', DEFAULT, DEFAULT, DEFAULT) RETURNING *",
     'UPDATE emp SET (age, active) = (age + 1, NOT active) WHERE id < 5 RETURNING id, age, active',
     'UPDATE emp SET (salary, bonus) = (SELECT budget, 1.5 FROM dept WHERE dept.id = emp.dept_id) WHERE id < 8 RETURNING id, salary, bonus',
-    'UPDATE emp SET (age, grade) = (DEFAULT, \'B\') WHERE id = 9 RETURNING age, grade',
+    "UPDATE emp SET (age, grade) = (DEFAULT, 'B') WHERE id = 9 RETURNING age, grade",
     'UPDATE emp SET (age, active) = (1, true, 3) WHERE id = 1',
     'WITH d AS (DELETE FROM work WHERE hours > 38 RETURNING emp_id, proj_id) SELECT count(*) FROM d',
     'WITH d AS (DELETE FROM work WHERE hours > 38 RETURNING *) SELECT count(*) FROM work',
@@ -1171,7 +1207,11 @@ function groupingSets() {
 function casts() {
   const out = [];
   const cases = [
-    ['emp', 'salary', ['int2', 'int4', 'int8', 'float4', 'float8', 'text', 'varchar(6)', 'numeric(8,1)', 'bool']],
+    [
+      'emp',
+      'salary',
+      ['int2', 'int4', 'int8', 'float4', 'float8', 'text', 'varchar(6)', 'numeric(8,1)', 'bool'],
+    ],
     ['emp', 'bonus', ['int2', 'int4', 'int8', 'float4', 'numeric', 'numeric(6,2)', 'text']],
     ['emp', 'age', ['int8', 'float8', 'numeric', 'text', 'bool', 'char(1)', 'oid']],
     ['emp', 'hired', ['date', 'time', 'timestamptz', 'text', 'varchar(10)']],
@@ -1252,22 +1292,25 @@ function strings() {
     "format('%s|%L|%I', t, t, t)",
     "t < 'beta'",
     "t = 'alpha '",
-    "t::char(6)",
-    "t::varchar(3)",
+    't::char(6)',
+    't::varchar(3)',
     "coalesce(t, 'none')",
     "nullif(t, 'alpha')",
-    'starts_with(t, \'al\')',
-    "to_hex(a)",
+    "starts_with(t, 'al')",
+    'to_hex(a)',
     "encode(t::bytea, 'hex')",
     "encode(t::bytea, 'base64')",
-    "chr(65 + abs(a))",
-    "t || NULL",
-    "upper(t) = t",
+    'chr(65 + abs(a))',
+    't || NULL',
+    'upper(t) = t',
     "length(t) > 4 AND t LIKE '%a'",
   ];
   const out = [];
   for (const f of fns) out.push(`SELECT t, ${f} FROM nums WHERE a BETWEEN 0 AND 4`);
-  for (const f of fns.slice(0, 30)) out.push(`SELECT id, ${f.replace(/\bt\b/g, 'name').replace(/\ba\b/g, 'age').replace(/\be\b/g, 'id')} FROM emp WHERE id <= 25 ORDER BY id`);
+  for (const f of fns.slice(0, 30))
+    out.push(
+      `SELECT id, ${f.replace(/\bt\b/g, 'name').replace(/\ba\b/g, 'age').replace(/\be\b/g, 'id')} FROM emp WHERE id <= 25 ORDER BY id`,
+    );
   return out;
 }
 
@@ -1300,7 +1343,7 @@ function datetimes() {
     "date_part('hour', hired)",
     "to_char(hired, 'Day DD Mon YYYY')",
     "to_char(hired, 'HH12:MI:SS AM')",
-    "to_char(hired, 'YYYY-\"W\"IW')",
+    'to_char(hired, \'YYYY-"W"IW\')',
     'hired::timestamptz',
     "hired AT TIME ZONE 'UTC'",
     "hired AT TIME ZONE 'America/New_York'",
@@ -1309,8 +1352,8 @@ function datetimes() {
     "hired::time + interval '30 minutes'",
     "hired > '2015-06-01'",
     "hired::date BETWEEN '2010-01-01' AND '2015-12-31'",
-    "isfinite(hired)",
-    "make_timestamp(2020, 1, 2, 3, 4, 5.5) < hired",
+    'isfinite(hired)',
+    'make_timestamp(2020, 1, 2, 3, 4, 5.5) < hired',
     "justify_days(interval '45 days') + hired",
     "date_bin('15 minutes', hired, '2000-01-01')",
   ];
@@ -1320,11 +1363,11 @@ function datetimes() {
     'starts',
     'starts::date',
     'starts::timestamp',
-    "starts + span",
-    "starts - span",
+    'starts + span',
+    'starts - span',
     "date_trunc('month', starts)",
-    "extract(timezone from starts)",
-    "extract(epoch from starts)",
+    'extract(timezone from starts)',
+    'extract(epoch from starts)',
     "to_char(starts, 'YYYY-MM-DD HH24:MI TZ')",
     "starts AT TIME ZONE 'Asia/Tokyo'",
     'span',
@@ -1346,12 +1389,12 @@ function datetimes() {
     'opened + 1',
     'opened - 365',
     "opened + interval '6 months'",
-    "extract(year from opened)",
+    'extract(year from opened)',
     "to_char(opened, 'DD/MM/YYYY')",
-    "opened::timestamp",
+    'opened::timestamp',
     "opened - '2000-01-01'",
     "date_trunc('month', opened)",
-    "opened < current_date",
+    'opened < current_date',
   ];
   for (const e of dates) out.push(`SELECT id, ${e} FROM dept ORDER BY id`);
   return out;
@@ -1360,11 +1403,13 @@ function datetimes() {
 // ---- 17: NULL and three-valued logic ---------------------------------------------------------
 
 function threeValued() {
-  const xs = ['active', 'NOT active', 'age > 40', 'bonus > 100', 'grade = \'A\'', 'NULL::bool'];
+  const xs = ['active', 'NOT active', 'age > 40', 'bonus > 100', "grade = 'A'", 'NULL::bool'];
   const out = [];
   for (const x of xs) {
     for (const y of xs) {
-      out.push(`SELECT count(*) FILTER (WHERE (${x}) AND (${y})), count(*) FILTER (WHERE (${x}) OR (${y})), count(*) FILTER (WHERE ((${x}) AND (${y})) IS NULL) FROM emp`);
+      out.push(
+        `SELECT count(*) FILTER (WHERE (${x}) AND (${y})), count(*) FILTER (WHERE (${x}) OR (${y})), count(*) FILTER (WHERE ((${x}) AND (${y})) IS NULL) FROM emp`,
+      );
     }
   }
   return out;
@@ -1396,7 +1441,7 @@ function joinFilters() {
     "e.name LIKE '%a%'",
     'e.dept_id IN (1, 2, 3)',
     'coalesce(e.bonus, 0) > 2000',
-    'e.hired >= \'2018-01-01\'',
+    "e.hired >= '2018-01-01'",
     'e.id % 5 = 1',
   ];
   const out = [];
@@ -1415,19 +1460,39 @@ export function corpusFiles() {
     { file: '01-scan-filter.sql', title: 'Scans and WHERE predicates over every table.', queries: scans() },
     { file: '02-expressions.sql', title: 'Expressions over columns and constants.', queries: expressions() },
     { file: '03-aggregates.sql', title: 'Aggregates, GROUP BY and HAVING.', queries: aggregates() },
-    { file: '04-joins.sql', title: 'Inner, outer, cross, self, lateral and multi-way joins.', queries: joins() },
+    {
+      file: '04-joins.sql',
+      title: 'Inner, outer, cross, self, lateral and multi-way joins.',
+      queries: joins(),
+    },
     { file: '05-subqueries.sql', title: 'EXISTS, IN, ANY/ALL and scalar subqueries.', queries: subqueries() },
     { file: '06-set-operations.sql', title: 'UNION, INTERSECT and EXCEPT [ALL].', queries: setOperations() },
     { file: '07-windows.sql', title: 'Window functions and frames.', queries: windows() },
     { file: '08-cte.sql', title: 'WITH and WITH RECURSIVE.', queries: ctes() },
-    { file: '09-order-limit-distinct.sql', title: 'ORDER BY, LIMIT/OFFSET/FETCH, DISTINCT [ON].', queries: ordering() },
-    { file: '10-json-arrays.sql', title: 'jsonb, arrays and set-returning functions.', queries: jsonAndArrays() },
-    { file: '11-errors.sql', title: 'Errors: both sides must fail with the same SQLSTATE class.', queries: errors() },
+    {
+      file: '09-order-limit-distinct.sql',
+      title: 'ORDER BY, LIMIT/OFFSET/FETCH, DISTINCT [ON].',
+      queries: ordering(),
+    },
+    {
+      file: '10-json-arrays.sql',
+      title: 'jsonb, arrays and set-returning functions.',
+      queries: jsonAndArrays(),
+    },
+    {
+      file: '11-errors.sql',
+      title: 'Errors: both sides must fail with the same SQLSTATE class.',
+      queries: errors(),
+    },
     { file: '12-dml.sql', title: 'INSERT/UPDATE/DELETE with RETURNING (each rolled back).', queries: dml() },
     { file: '13-grouping-sets.sql', title: 'GROUPING SETS, ROLLUP and CUBE.', queries: groupingSets() },
     { file: '14-casts.sql', title: 'Casts of column values.', queries: casts() },
     { file: '15-strings.sql', title: 'String functions and operators over columns.', queries: strings() },
-    { file: '16-datetime.sql', title: 'Dates, timestamps, time zones and intervals over columns.', queries: datetimes() },
+    {
+      file: '16-datetime.sql',
+      title: 'Dates, timestamps, time zones and intervals over columns.',
+      queries: datetimes(),
+    },
     { file: '17-three-valued.sql', title: 'NULL and three-valued logic.', queries: threeValued() },
     { file: '18-join-filters.sql', title: 'Join shapes crossed with WHERE filters.', queries: joinFilters() },
   ];

@@ -256,7 +256,9 @@ class Generator {
 
   scopeOf(sources: Source[]): Scope {
     return {
-      columns: sources.flatMap((s) => s.table.columns.map((c) => ({ ref: `${s.alias}.${c.name}`, kind: c.kind }))),
+      columns: sources.flatMap((s) =>
+        s.table.columns.map((c) => ({ ref: `${s.alias}.${c.name}`, kind: c.kind })),
+      ),
     };
   }
 
@@ -293,10 +295,14 @@ class Generator {
     const where = r.chance(0.8) ? ` WHERE ${this.predicate(scope, r.int(1, 3))}` : '';
     if (r.chance(0.3)) return this.aggregateQuery(scope, sources, where);
     const width = r.int(1, 3);
-    const outputs = Array.from({ length: width }, () => this.expr(scope, r.pick<Kind>(['int', 'num', 'float', 'text', 'bool']), r.int(0, 2)));
+    const outputs = Array.from({ length: width }, () =>
+      this.expr(scope, r.pick<Kind>(['int', 'num', 'float', 'text', 'bool']), r.int(0, 2)),
+    );
     const distinct = r.chance(0.15) ? 'DISTINCT ' : '';
     const order = r.chance(0.5);
-    const positions = outputs.map((_, i) => `${i + 1}${r.chance(0.3) ? ' DESC' : ''}${r.chance(0.2) ? ' NULLS FIRST' : ''}`);
+    const positions = outputs.map(
+      (_, i) => `${i + 1}${r.chance(0.3) ? ' DESC' : ''}${r.chance(0.2) ? ' NULLS FIRST' : ''}`,
+    );
     let sql = `SELECT ${distinct}${outputs.join(', ')} FROM ${this.from(sources)}${where}`;
     if (order) {
       sql += ` ORDER BY ${positions.join(', ')}`;

@@ -33,7 +33,7 @@ export function compareOutcomes(keel: QueryOutcome, pg: QueryOutcome, ordered: b
     }
     return { match: false, reason: `keel: ${describeOutcome(keel)} | pg: ${describeOutcome(pg)}` };
   }
-  const width = (o: typeof keel) => (o.rows[0]?.length ?? o.columns.length);
+  const width = (o: typeof keel) => o.rows[0]?.length ?? o.columns.length;
   if (keel.columns.length !== pg.columns.length || width(keel) !== width(pg))
     return { match: false, reason: `columns ${keel.columns.join(',')} vs ${pg.columns.join(',')}` };
   const k = keel.rows.map(rowText);

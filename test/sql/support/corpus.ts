@@ -12,7 +12,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const corpusDir = fileURLToPath(new URL('../../../packages/node-core/testdata/sql-corpus/', import.meta.url));
+export const corpusDir = fileURLToPath(
+  new URL('../../../packages/node-core/testdata/sql-corpus/', import.meta.url),
+);
 
 export interface CorpusQuery {
   id: string;
@@ -57,7 +59,9 @@ export function hasTopLevelOrderBy(sql: string): boolean {
 }
 
 export function isWrite(sql: string): boolean {
-  return /^\s*(insert|update|delete)\b/i.test(sql) || /^\s*with\b[\s\S]*\b(insert|update|delete)\b/i.test(sql);
+  return (
+    /^\s*(insert|update|delete)\b/i.test(sql) || /^\s*with\b[\s\S]*\b(insert|update|delete)\b/i.test(sql)
+  );
 }
 
 export function readSchema(): string[] {

@@ -8,7 +8,9 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-export const readmePath = fileURLToPath(new URL('../../../packages/node-core/src/sql/README.md', import.meta.url));
+export const readmePath = fileURLToPath(
+  new URL('../../../packages/node-core/src/sql/README.md', import.meta.url),
+);
 
 /** Listed ids (without the `corpus:`/`random:` prefix kept: `corpus:10-expr/3`). */
 export function readKnownDifferences(): Set<string> {

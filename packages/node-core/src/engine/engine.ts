@@ -244,7 +244,7 @@ export class Engine implements Backend, SessionHost {
         async ({ redoLsn }) => {
           await txnsRef?.waitForCommitsBefore(redoLsn);
           directory.saveTransactionState(commitLog.takeDirtySegments(), {
-            nextXid: txnsRef?.nextXidValue ?? nextXid,
+            nextXid: txnsRef?.checkpointNextXid ?? nextXid,
             sequences: sequences.snapshot(),
           });
         },

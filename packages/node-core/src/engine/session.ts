@@ -510,10 +510,12 @@ export class Session implements BackendSession {
     options: { describe: boolean; multiStatement: boolean },
   ): Promise<'complete' | 'suspended'> {
     const started = performance.now();
-    const kind = portal.entry.statement === null ? 'utility' : statementMetricKind(portal.entry.statement.node);
+    const kind =
+      portal.entry.statement === null ? 'utility' : statementMetricKind(portal.entry.statement.node);
     try {
       const outcome = await this.runPortalTimed(portal, maxRows, sink, options);
-      if (outcome === 'complete') this.host.observeStatement(kind, (performance.now() - started) / 1000, true);
+      if (outcome === 'complete')
+        this.host.observeStatement(kind, (performance.now() - started) / 1000, true);
       return outcome;
     } catch (error) {
       this.host.observeStatement(kind, (performance.now() - started) / 1000, false);

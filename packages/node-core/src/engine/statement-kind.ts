@@ -49,7 +49,16 @@ export function forbiddenInBlock(node: Node): boolean {
 }
 
 /** The statement kinds the query latency metric distinguishes (a small, fixed set). */
-export type StatementMetricKind = 'select' | 'insert' | 'update' | 'delete' | 'merge' | 'copy' | 'ddl' | 'transaction' | 'utility';
+export type StatementMetricKind =
+  | 'select'
+  | 'insert'
+  | 'update'
+  | 'delete'
+  | 'merge'
+  | 'copy'
+  | 'ddl'
+  | 'transaction'
+  | 'utility';
 
 const metricKinds: Record<string, StatementMetricKind> = {
   SelectStmt: 'select',

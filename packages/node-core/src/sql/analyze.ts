@@ -118,7 +118,9 @@ function columnStats(attnum: number, typeOid: number, values: Value[], totalRows
 }
 
 function jsonBytes(value: unknown): number {
-  return Buffer.byteLength(JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v)));
+  return Buffer.byteLength(
+    JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v)),
+  );
 }
 
 function listBytes(column: ColumnStats): number {

@@ -8,7 +8,14 @@
  */
 
 import type { Row, TableAccess, Value } from '../access/table-access.js';
-import type { Constraint, IndexRelation, Namespace, Oid, Relation, TableRelation } from '../catalog/objects.js';
+import type {
+  Constraint,
+  IndexRelation,
+  Namespace,
+  Oid,
+  Relation,
+  TableRelation,
+} from '../catalog/objects.js';
 
 /** A foreign key of `table` (the referencing side) and the constraint itself. */
 export interface ReferencingForeignKey {
@@ -88,6 +95,12 @@ export interface PlanningContext {
   /** Current user (role name) and session user, for current_user, RLS and privilege checks. */
   currentUser: string;
   sessionUser: string;
+  /**
+   * The version of the catalog this statement plans against, when plans made against it may be
+   * reused (PlanCache). Leave it out (or null) when the transaction sees uncommitted DDL of its
+   * own: its catalog then differs from every other session's at the same version.
+   */
+  catalogVersion?: number | null;
 }
 
 export interface ExecutionContext extends PlanningContext {

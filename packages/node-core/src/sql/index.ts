@@ -9,8 +9,8 @@ import type { Row } from '../access/table-access.js';
 import type { Oid } from '../catalog/objects.js';
 import type { ExecutionContext, LockRequest, PlanningContext } from './context.js';
 import { buildOperator } from './exec/build-operator.js';
-import { ModifyOp } from './exec/operators/modify.js';
 import { drain } from './exec/operators/drain.js';
+import { ModifyOp } from './exec/operators/modify.js';
 import { createRuntime, type Operator, type Runtime } from './exec/runtime.js';
 import type { ParsedStatement } from './parse/parser.js';
 import { explainJson, explainText } from './plan/explain/explain-text.js';
@@ -220,7 +220,8 @@ function explain(
           planningMs: planned.planningMs,
           executionMs,
         };
-        lines = options.format === 'json' ? [explainJson(plan, explainOptions)] : explainText(plan, explainOptions);
+        lines =
+          options.format === 'json' ? [explainJson(plan, explainOptions)] : explainText(plan, explainOptions);
       }
       done = true;
       return lines.map((l) => [l]);

@@ -42,6 +42,28 @@ function seen(xmin: Xid, snap: Snapshot, manager: TransactionManager): boolean {
 }
 
 describe('TransactionManager', () => {
+  it('persists at a checkpoint a next xid past every xid it may hand out without more WAL', async () => {
+    const { wal, manager } = setup();
+    const handedOut: Xid[] = [];
+    const first = manager.begin(1, rc, 0n, false);
+    handedOut.push(manager.xidForWrite(first));
+    await manager.commit(first, { synchronous: true, timestamp: 1n });
+    const checkpointed = manager.checkpointNextXid;
+    const reservesBefore = wal.records.filter((r) => decodeXactRecord(r.payload).kind === 'reserve').length;
+    // Keep allocating until the manager needs a new reserve record: every xid used before that
+    // record was covered only by the checkpoint's value.
+    for (let i = 0; i < 5000; i++) {
+      const txn = manager.begin(2, rc, 0n, false);
+      const xid = manager.xidForWrite(txn);
+      manager.abort(txn);
+      const reserves = wal.records.filter((r) => decodeXactRecord(r.payload).kind === 'reserve').length;
+      if (reserves > reservesBefore) break;
+      handedOut.push(xid);
+    }
+    expect(handedOut.length).toBeGreaterThan(100);
+    for (const xid of handedOut) expect(xid).toBeLessThan(checkpointed);
+  });
+
   it('makes a commit visible only to snapshots taken after it, and only once durable', async () => {
     const { wal, manager } = setup();
     const writer = manager.begin(1, rc, 0n, true);

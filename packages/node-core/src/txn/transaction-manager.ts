@@ -389,9 +389,19 @@ export class TransactionManager {
     }
   }
 
-  /** The next xid (persisted by checkpoints). */
+  /** The next xid to hand out. */
   get nextXidValue(): Xid {
     return this.nextXid;
+  }
+
+  /**
+   * The next xid a checkpoint persists: past every xid of the current reservation block, not
+   * just past those handed out. Xids of a block are used without further WAL, so after a crash
+   * whose redo starts behind the block's reserve record, only this bound keeps a new
+   * transaction from reusing the xid of a crashed one (whose tuples would then turn visible).
+   */
+  get checkpointNextXid(): Xid {
+    return Math.max(this.nextXid, this.reservedUpTo + 1) as Xid;
   }
 
   // ---- hot standby: the primary's transactions, as replayed WAL shows them ----------------

@@ -65,7 +65,8 @@ export function checkBasicAuth(authorization: string | undefined, verifier: stri
   return storedKey.length === secret.storedKey.length && timingSafeEqual(storedKey, secret.storedKey);
 }
 
-const text = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
+const text = (value: unknown): string | undefined =>
+  typeof value === 'string' && value !== '' ? value : undefined;
 const field = (body: unknown, name: string): unknown =>
   typeof body === 'object' && body !== null ? Reflect.get(body, name) : undefined;
 
@@ -80,7 +81,10 @@ export class AdminApi {
   async handle(request: AdminRequest): Promise<AdminResponse | null> {
     const route = this.route(request);
     if (route === null) return null;
-    if (!isLoopback(request.remoteAddress) && !checkBasicAuth(request.authorization, this.deps.adminVerifier()))
+    if (
+      !isLoopback(request.remoteAddress) &&
+      !checkBasicAuth(request.authorization, this.deps.adminVerifier())
+    )
       return {
         status: 401,
         body: { error: 'cluster changes need a loopback client or Basic credentials of the keel superuser' },
@@ -88,7 +92,10 @@ export class AdminApi {
     const st = this.deps.raft.status();
     if (st.role !== 'leader') {
       const leaderHttp = st.leaderId === null ? null : this.httpOf(st.leaderId);
-      return { status: 409, body: { error: 'this node is not the leader', leaderId: st.leaderId, leaderHttp } };
+      return {
+        status: 409,
+        body: { error: 'this node is not the leader', leaderId: st.leaderId, leaderHttp },
+      };
     }
     try {
       return await route();
@@ -96,7 +103,10 @@ export class AdminApi {
       const message = error instanceof Error ? error.message : String(error);
       const hint = isKeelError(error) ? error.hint : undefined;
       this.log.warn({ path: request.path, error: message }, 'cluster command failed');
-      return { status: isKeelError(error) ? 422 : 500, body: { error: message, ...(hint === undefined ? {} : { hint }) } };
+      return {
+        status: isKeelError(error) ? 422 : 500,
+        body: { error: message, ...(hint === undefined ? {} : { hint }) },
+      };
     }
   }
 
@@ -107,7 +117,11 @@ export class AdminApi {
       const to = text(field(body, 'to'));
       return async () => {
         this.log.info({ to: to ?? null, force }, force ? 'failover requested' : 'switchover requested');
-        const moved = await this.deps.orchestrator.switchover({ ...(to === undefined ? {} : { to }), force, timeoutMs: 30_000 });
+        const moved = await this.deps.orchestrator.switchover({
+          ...(to === undefined ? {} : { to }),
+          force,
+          timeoutMs: 30_000,
+        });
         return { status: 200, body: { ...moved, term: this.deps.raft.status().term } };
       };
     }
@@ -131,7 +145,10 @@ export class AdminApi {
     const id = text(field(body, 'id'));
     const address = /^([^:\s]+):(\d+)$/.exec(text(field(body, 'address')) ?? '');
     if (id === undefined || address === null)
-      return { status: 400, body: { error: 'expected {"id": ID, "address": "HOST:PORT"} (the gRPC address)' } };
+      return {
+        status: 400,
+        body: { error: 'expected {"id": ID, "address": "HOST:PORT"} (the gRPC address)' },
+      };
     const peer = { id, host: address[1] ?? '', port: Number(address[2]) };
     this.log.info({ nodeId: id, address: `${peer.host}:${peer.port}` }, 'adding a member as learner');
     await this.deps.raft.addLearner(peer);
@@ -148,7 +165,8 @@ export class AdminApi {
 
   private async remove(id: string): Promise<AdminResponse> {
     const st = this.deps.raft.status();
-    if (![...st.voters, ...st.learners].includes(id)) return { status: 404, body: { error: `no member ${id}` } };
+    if (![...st.voters, ...st.learners].includes(id))
+      return { status: 404, body: { error: `no member ${id}` } };
     if (id === st.nodeId)
       return { status: 409, body: { error: 'the leader cannot remove itself: switch over first' } };
     this.log.info({ nodeId: id, term: st.term }, 'removing a member');

@@ -76,7 +76,9 @@ export class ClusterControl {
   ) {
     const { config, logger, replication } = options;
     const raft = membership.handle;
-    this.replicationOverrides = new Map(config.replicationPeers.map((p) => [p.id, { host: p.host, port: p.port }]));
+    this.replicationOverrides = new Map(
+      config.replicationPeers.map((p) => [p.id, { host: p.host, port: p.port }]),
+    );
     this.orchestrator = new FailoverOrchestrator({
       raft,
       state,
@@ -212,7 +214,9 @@ export class ClusterControl {
 
   live(): HealthVerdict {
     const health = this.assessment();
-    return health === null ? { ok: this.options.phase() !== 'stopped', reason: this.options.phase() } : verdictLive(this.facts(), health);
+    return health === null
+      ? { ok: this.options.phase() !== 'stopped', reason: this.options.phase() }
+      : verdictLive(this.facts(), health);
   }
 
   ready(): HealthVerdict {
@@ -231,7 +235,12 @@ export class ClusterControl {
 
   roleCheck(pathname: string, query: URLSearchParams): HealthVerdict | null {
     const health = this.assessment();
-    if (pathname !== '/primary' && pathname !== '/replica' && pathname !== '/read-write' && pathname !== '/standby')
+    if (
+      pathname !== '/primary' &&
+      pathname !== '/replica' &&
+      pathname !== '/read-write' &&
+      pathname !== '/standby'
+    )
       return null;
     if (health === null) return { ok: false, reason: this.options.phase() };
     if (pathname === '/primary' || pathname === '/read-write') {

@@ -1,10 +1,10 @@
-import { describe, expect, it } from 'vitest';
-import { answerQuery, type DnsView } from './dns-answers.js';
-import { ClusterState, decodeCommand, encodeCommand, type MemberRecord } from './cluster-state.js';
-import { LeaderLease } from './leader-lease.js';
-import { checkBasicAuth, isLoopback } from './admin-api.js';
 import { makeScramVerifier } from '@keel/wire';
 import { decode, encode } from 'dns-packet';
+import { describe, expect, it } from 'vitest';
+import { checkBasicAuth, isLoopback } from './admin-api.js';
+import { ClusterState, decodeCommand, encodeCommand, type MemberRecord } from './cluster-state.js';
+import { answerQuery, type DnsView } from './dns-answers.js';
+import { LeaderLease } from './leader-lease.js';
 
 const member = (nodeId: string, host = '10.0.0.1', pgPort = 5432): MemberRecord => ({
   nodeId,
@@ -73,7 +73,9 @@ describe('DNS answers', () => {
     replicas: () => [member('n2', '10.0.0.2'), member('n3', 'fd00::3'), member('n4', 'keel-4.internal')],
   };
   const ask = (name: string, type: 'A' | 'AAAA' | 'SRV' | 'CNAME', v = view) => {
-    const packet = decode(encode(answerQuery(decode(encode({ type: 'query', id: 7, questions: [{ name, type }] })), v)));
+    const packet = decode(
+      encode(answerQuery(decode(encode({ type: 'query', id: 7, questions: [{ name, type }] })), v)),
+    );
     // The decoded answers as plain fields (dns-packet's union type has no common `data`).
     const answers = (packet.answers ?? []).map((a) => ({
       type: a.type,
@@ -88,7 +90,9 @@ describe('DNS answers', () => {
     expect(primary).toMatchObject({ id: 7, flag_aa: true, rcode: 'NOERROR' });
     expect(primary.answers?.map((a) => [a.type, a.data, a.ttl])).toEqual([['A', '10.0.0.1', 1]]);
     const srv = ask('PRIMARY.prod.', 'SRV');
-    expect(srv.answers?.map((a) => a.data)).toEqual([{ priority: 0, weight: 1, port: 5433, target: '10.0.0.1' }]);
+    expect(srv.answers?.map((a) => a.data)).toEqual([
+      { priority: 0, weight: 1, port: 5433, target: '10.0.0.1' },
+    ]);
     expect(ask('replicas.prod', 'A').answers?.map((a) => [a.type, a.data])).toEqual([
       ['A', '10.0.0.2'],
       ['CNAME', 'keel-4.internal'],
@@ -99,7 +103,10 @@ describe('DNS answers', () => {
   it('is NXDOMAIN inside the zone, REFUSED outside it, and empty while no primary is known', () => {
     expect(ask('nothing.prod', 'A')).toMatchObject({ rcode: 'NXDOMAIN', answers: [] });
     expect(ask('primary.example.com', 'A')).toMatchObject({ rcode: 'REFUSED' });
-    expect(ask('primary.prod', 'A', { ...view, primary: () => null })).toMatchObject({ rcode: 'NOERROR', answers: [] });
+    expect(ask('primary.prod', 'A', { ...view, primary: () => null })).toMatchObject({
+      rcode: 'NOERROR',
+      answers: [],
+    });
   });
 });
 
@@ -110,7 +117,8 @@ describe('admin guard', () => {
     expect(isLoopback('::1')).toBe(true);
     expect(isLoopback('10.1.2.3')).toBe(false);
     const verifier = makeScramVerifier('s3cret', { iterations: 64 });
-    const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+    const basic = (user: string, password: string) =>
+      `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
     expect(checkBasicAuth(basic('keel', 's3cret'), verifier)).toBe(true);
     expect(checkBasicAuth(basic('keel', 'wrong'), verifier)).toBe(false);
     expect(checkBasicAuth(basic('alice', 's3cret'), verifier)).toBe(false);

@@ -36,7 +36,11 @@ function normalize(name: string): string {
   return name.toLowerCase().replace(/\.$/, '');
 }
 
-function recordsFor(question: Question, members: MemberRecord[], port: (m: MemberRecord) => number): Answer[] {
+function recordsFor(
+  question: Question,
+  members: MemberRecord[],
+  port: (m: MemberRecord) => number,
+): Answer[] {
   const name = question.name;
   const answers: Answer[] = [];
   const wants = (type: string) => question.type === type || String(question.type) === 'ANY';

@@ -191,7 +191,9 @@ describe('FailoverOrchestrator', () => {
   it('refuses a switchover on a follower and to a non-voter', async () => {
     const t = setup();
     t.orchestrator.start();
-    await expect(t.orchestrator.switchover({ force: false, timeoutMs: 10 })).rejects.toThrow(/not the primary/);
+    await expect(t.orchestrator.switchover({ force: false, timeoutMs: 10 })).rejects.toThrow(
+      /not the primary/,
+    );
     t.raft.become('leader', 2, 'n1');
     await expect(t.orchestrator.switchover({ to: 'n9', force: false, timeoutMs: 10 })).rejects.toThrow(
       /no eligible target n9/,

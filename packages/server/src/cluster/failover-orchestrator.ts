@@ -164,7 +164,11 @@ export class FailoverOrchestrator {
    * target had not received; in synchronous mode the vote rule still refuses a target that lacks
    * an acknowledged commit, and the transfer then fails.
    */
-  async switchover(options: { to?: string; force: boolean; timeoutMs: number }): Promise<{ from: string; to: string }> {
+  async switchover(options: {
+    to?: string;
+    force: boolean;
+    timeoutMs: number;
+  }): Promise<{ from: string; to: string }> {
     const st = this.deps.raft.status();
     if (st.role !== 'leader')
       throw new KeelError(SqlState.ObjectNotInPrerequisiteState, 'this node is not the primary', {
@@ -214,7 +218,10 @@ export class FailoverOrchestrator {
       if (old !== null && change.term > old.term && change.leaderId !== old.leaderId) {
         this.following = null;
         this.asked = 'stopped';
-        this.log.info({ term: change.term, was: old.leaderId, lsn: this.lsn() }, 'stopped following the old primary');
+        this.log.info(
+          { term: change.term, was: old.leaderId, lsn: this.lsn() },
+          'stopped following the old primary',
+        );
         this.deps.replication?.stop().catch((error: unknown) => this.fail('stop following', error));
       }
     }

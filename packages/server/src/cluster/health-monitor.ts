@@ -70,11 +70,18 @@ export class HealthMonitor {
         this.now(),
       );
       const [disk] = await Promise.all([this.disk(), ...peers.map((peer) => this.probePeer(peer))]);
-      this.detector.observe({ kind: 'self', atMs: this.now(), wal: this.walProbe(), disk, stream: this.stream() });
+      this.detector.observe({
+        kind: 'self',
+        atMs: this.now(),
+        wal: this.walProbe(),
+        disk,
+        stream: this.stream(),
+      });
       const next = this.detector.assess(this.now());
       for (const event of healthChanges(this.last, next)) {
         if (event.kind === 'problemRaised') this.log.warn({ problem: event.problem }, event.description);
-        else if (event.kind === 'problemCleared') this.log.info({ problem: event.problem }, 'health problem cleared');
+        else if (event.kind === 'problemCleared')
+          this.log.info({ problem: event.problem }, 'health problem cleared');
         else
           this.log.info(
             { peer: event.peerId, from: event.from, to: event.to, detail: event.detail },
@@ -134,7 +141,12 @@ export class HealthMonitor {
         ...(response.ok ? {} : { detail: `HTTP ${response.status}` }),
       });
     } catch (error) {
-      const detail = error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error);
+      const detail =
+        error instanceof Error
+          ? error.cause instanceof Error
+            ? error.cause.message
+            : error.message
+          : String(error);
       this.detector.observe({ kind: 'peer', atMs, peerId: peer.nodeId, ok: false, detail });
     }
   }

@@ -9,7 +9,7 @@
  *      election timer then.
  *   2. Raft's leader lease on the follower side (consensus: `inLeaderLease`, with check-quorum)
  *      makes such a follower ignore (pre-)vote requests, and not campaign itself, until
- *      `electionTimeoutTicks` ticks (25 x 10 ms) have passed since r. Ticks come from a
+ *      `electionTimeoutTicks` ticks (50 x 10 ms in the server) have passed since r. Ticks come from a
  *      setInterval, which never fires early by more than a timer's rounding and never catches up
  *      missed intervals, so those ticks span at least electionTimeoutMs x (1 - 0.04) of real time.
  *   3. A new leader needs votes from a majority; any two majorities share a node, and the old
@@ -17,7 +17,7 @@
  *      s + electionTimeoutMs x 0.96, unless the old leader itself hands over (leadership
  *      transfer, which it starts only after fencing its own writes: switchover).
  *   4. The lease is valid until s + `durationMs`, with durationMs = 0.8 x electionTimeoutMs
- *      (200 ms of 250 ms): the 16% left over covers timer rounding, clock rate drift between
+ *      (400 ms of 500 ms): the 16% left over covers timer rounding, clock rate drift between
  *      processes on one machine (well under 1%) and the time between deciding a write may
  *      proceed and the fence taking effect.
  * Two caveats, both documented: a follower that restarts forgets when it last heard from the

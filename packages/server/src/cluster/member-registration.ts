@@ -18,12 +18,16 @@ export async function registerWithLeader(
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (adminPassword !== undefined && adminPassword !== '')
     headers.authorization = `Basic ${Buffer.from(`keel:${adminPassword}`).toString('base64')}`;
-  const response = await fetch(`http://${hostForUrl(leader.host)}:${leader.httpPort}/cluster/members/register`, {
-    method: 'POST',
-    headers,
-    body: JSON.stringify({ member: self }),
-    signal: AbortSignal.timeout(2000),
-  });
+  const response = await fetch(
+    `http://${hostForUrl(leader.host)}:${leader.httpPort}/cluster/members/register`,
+    {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ member: self }),
+      signal: AbortSignal.timeout(2000),
+    },
+  );
   const text = await response.text();
-  if (!response.ok) throw new Error(`the leader refused the registration (HTTP ${response.status}): ${text.trim()}`);
+  if (!response.ok)
+    throw new Error(`the leader refused the registration (HTTP ${response.status}): ${text.trim()}`);
 }

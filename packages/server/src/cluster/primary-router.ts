@@ -73,7 +73,10 @@ export class PrimaryRouter implements SessionRouter {
       if (route !== null) return route;
       const left = deadline - performance.now();
       if (left <= 0) {
-        this.deps.logger.info({ user: request.user, waitedMs: this.deps.waitMs }, 'no primary known: serving the session locally');
+        this.deps.logger.info(
+          { user: request.user, waitedMs: this.deps.waitMs },
+          'no primary known: serving the session locally',
+        );
         return { kind: 'local' };
       }
       // Woken by the next change (at the latest by the 50 ms poll), or by the deadline.

@@ -31,7 +31,11 @@ export interface ClusterMembership {
   close(): Promise<void>;
 }
 
-export async function startCluster(config: NodeConfig, logger: Logger, hooks: ClusterHooks): Promise<ClusterMembership> {
+export async function startCluster(
+  config: NodeConfig,
+  logger: Logger,
+  hooks: ClusterHooks,
+): Promise<ClusterMembership> {
   const nodeId = config.nodeId ?? 'node1';
   const raftLogger = logger.child({ component: 'raft' });
   const peers = config.peers.filter((peer) => peer.id !== nodeId);

@@ -74,7 +74,9 @@ describe('RoleHookRunner', () => {
     again.desire('replica', 5);
     await expect.poll(() => t.runs().length).toBe(3);
     expect(t.runs()[2]).toBe('replica n2 5 prod replica 5');
-    expect(t.lines.filter((l) => l.msg === 'role-change hook ran').map((l) => l.fields.term)).toEqual([3, 4, 5]);
+    expect(t.lines.filter((l) => l.msg === 'role-change hook ran').map((l) => l.fields.term)).toEqual([
+      3, 4, 5,
+    ]);
   });
 
   it('retries a failing hook until it succeeds, logging each failure, without blocking the caller', async () => {
@@ -93,7 +95,8 @@ describe('RoleHookRunner', () => {
 
   it('runs only the newest desire after a running hook, skipping intermediate ones', async () => {
     const t = setup(
-      (dir) => `touch ${dir}/started-$3; while [ ! -e ${dir}/go ]; do sleep 0.01; done; echo "$1 $3" >> ${dir}/runs`,
+      (dir) =>
+        `touch ${dir}/started-$3; while [ ! -e ${dir}/go ]; do sleep 0.01; done; echo "$1 $3" >> ${dir}/runs`,
     );
     const runner = t.make();
     runner.desire('replica', 1);

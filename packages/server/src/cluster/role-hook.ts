@@ -98,7 +98,12 @@ export class RoleHookRunner {
 
   private finished(desire: Desire, outcome: { ok: boolean; detail: string; ms: number }): void {
     this.running = false;
-    const fields = { role: desire.role, term: desire.term, durationMs: outcome.ms, command: this.options.command };
+    const fields = {
+      role: desire.role,
+      term: desire.term,
+      durationMs: outcome.ms,
+      command: this.options.command,
+    };
     if (outcome.ok) {
       this.log.info({ ...fields, output: outcome.detail }, 'role-change hook ran');
       this.done = desire;
@@ -112,7 +117,10 @@ export class RoleHookRunner {
       this.maybeRun();
       return;
     }
-    this.log.warn({ ...fields, error: outcome.detail, retryInMs: this.retryDelayMs }, 'role-change hook failed; retrying');
+    this.log.warn(
+      { ...fields, error: outcome.detail, retryInMs: this.retryDelayMs },
+      'role-change hook failed; retrying',
+    );
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
       this.maybeRun();
@@ -138,7 +146,13 @@ export class RoleHookRunner {
     const term = String(desire.term);
     return new Promise((resolve) => {
       const child = spawn('/bin/sh', ['-c', command, 'keel-role-hook', desire.role, nodeId, term, cluster], {
-        env: { ...process.env, KEEL_ROLE: desire.role, KEEL_NODE_ID: nodeId, KEEL_TERM: term, KEEL_CLUSTER: cluster },
+        env: {
+          ...process.env,
+          KEEL_ROLE: desire.role,
+          KEEL_NODE_ID: nodeId,
+          KEEL_TERM: term,
+          KEEL_CLUSTER: cluster,
+        },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let output = '';

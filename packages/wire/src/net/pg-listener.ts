@@ -201,7 +201,13 @@ export class PgListener {
     const identity = { processId, secretKey, remoteAddress, admission };
     const { session, authTimer } = this.openSession(connection, identity, logger);
     this.registry.add({ processId, secretKey, session });
-    const entry: Connection = { processId, session, socket: connection, done: Promise.resolve(), splice: null };
+    const entry: Connection = {
+      processId,
+      session,
+      socket: connection,
+      done: Promise.resolve(),
+      splice: null,
+    };
     entry.done = this.runSession(entry, logger, () => {
       clearTimeout(authTimer);
       this.registry.remove(processId);

@@ -28,7 +28,9 @@ afterEach(async () => {
   await Promise.all(open.listeners.splice(0).map((listener) => listener.close({ deadlineMs: 0 })));
 });
 
-async function listener(router?: SessionRouter): Promise<{ backend: FakeBackend; port: number; listener: PgListener }> {
+async function listener(
+  router?: SessionRouter,
+): Promise<{ backend: FakeBackend; port: number; listener: PgListener }> {
   const backend = new FakeBackend();
   const l = new PgListener(backend, silentLogger, {
     port: 0,
@@ -62,7 +64,11 @@ async function rejection(promise: Promise<unknown>): Promise<{ code?: string; me
 }
 
 /** Sends raw frontend messages and decodes what comes back. */
-async function rawExchange(port: number, messages: FrontendMessage[], until: (m: BackendMessage[]) => boolean) {
+async function rawExchange(
+  port: number,
+  messages: FrontendMessage[],
+  until: (m: BackendMessage[]) => boolean,
+) {
   const socket = connect({ host: '127.0.0.1', port });
   open.sockets.push(socket);
   let bytes = Buffer.alloc(0);
@@ -169,7 +175,9 @@ describe('session routing', () => {
     };
     const messages = await rawExchange(replica.port, [{ kind: 'sslRequest' }], () => true);
     expect(messages).toEqual([]);
-    const answer = await rawExchange(replica.port, [startup], (m) => m.some((x) => x.kind.startsWith('authentication')));
+    const answer = await rawExchange(replica.port, [startup], (m) =>
+      m.some((x) => x.kind.startsWith('authentication')),
+    );
     expect(answer.filter((m) => m.kind === 'negotiateProtocolVersion')).toHaveLength(1);
     expect(answer.map((m) => m.kind)).toContain('authenticationSasl');
   });

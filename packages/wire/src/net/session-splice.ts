@@ -71,12 +71,19 @@ export function spliceSession(
       return;
     }
     const address = `${target.host}:${target.port}`;
-    options.logger.warn({ target: address, error: error.message }, 'cannot forward session: target unreachable');
-    const refusal = new KeelError(SqlState.ConnectionFailure, `could not connect to the primary at ${address}`, {
-      severity: 'FATAL',
-      detail: error.message,
-      hint: 'a failover may be in progress; retry the connection',
-    });
+    options.logger.warn(
+      { target: address, error: error.message },
+      'cannot forward session: target unreachable',
+    );
+    const refusal = new KeelError(
+      SqlState.ConnectionFailure,
+      `could not connect to the primary at ${address}`,
+      {
+        severity: 'FATAL',
+        detail: error.message,
+        hint: 'a failover may be in progress; retry the connection',
+      },
+    );
     client.end(encodeErrorResponse(asErrorReport(refusal)));
     client.resume();
     setTimeout(() => client.destroy(), options.lingerMs).unref();

@@ -117,7 +117,11 @@ export class PgSession {
       // Terminated (shutdown, timeout) while the router waited: end here, not at the target.
       const termination = this.io.termination;
       if (termination !== null) throw termination;
-      this.forward = { kind: 'forward', target: { host: route.host, port: route.port }, startup: outcome.packet };
+      this.forward = {
+        kind: 'forward',
+        target: { host: route.host, port: route.port },
+        startup: outcome.packet,
+      };
       return;
     }
     if (outcome.negotiation !== null) this.io.send(outcome.negotiation);

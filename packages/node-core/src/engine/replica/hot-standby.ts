@@ -33,6 +33,8 @@ export interface StandbyHost {
   readonly logger: EngineLogger;
   /** Relation files of the catalogs (shared and per database). */
   catalogRelFiles(): ReadonlySet<number>;
+  /** Whether an xid counts as running (not yet shown) on this standby. */
+  isRunning(xid: number): boolean;
   reloadCatalogs(): void;
 }
 
@@ -87,7 +89,29 @@ export class HotStandby {
     } finally {
       reader.close();
     }
+    this.noteRunningCatalogWriters();
     this.publish();
+  }
+
+  /**
+   * A transaction can have changed catalog pages before the WAL this standby replays from (the
+   * redo point, or a base backup's start) and commit after it: its catalog tuples are in the
+   * pages already. Their in-progress xids are the catalog changes still to show.
+   */
+  private noteRunningCatalogWriters(): void {
+    const { storage } = this.host;
+    for (const relFile of this.catalogRels) {
+      if (!storage.files.has(relFile as never)) continue;
+      const heap = storage.heap(relFile as never);
+      for (let pageNo = 0; pageNo < heap.pageCount(); pageNo++) {
+        for (const tuple of heap.scanPage(pageNo as never)) {
+          const xmin = tuple.header.xmin as number;
+          const xmax = tuple.header.xmax as number;
+          if (this.host.isRunning(xmin)) this.xacts.noteCatalogChange(xmin);
+          if (xmax !== 0 && this.host.isRunning(xmax)) this.xacts.noteCatalogChange(xmax);
+        }
+      }
+    }
   }
 
   /** Replays flushed WAL from the replay position, about `maxBytes`; returns the new position. */

@@ -6,6 +6,7 @@
  * Exports: holdStandbyWal, enterStandby, isCommitRecord, reloadCatalogs, catalogRelFiles.
  */
 import { NodeDisk, type RelFileId, type StorageEngine } from '../../storage/index.js';
+import type { Xid } from '../../txn/xid.js';
 import { readControlFile } from '../../wal/control-file.js';
 import type { Engine } from '../engine.js';
 import { HotStandby } from './hot-standby.js';
@@ -33,6 +34,7 @@ export function enterStandby(engine: Engine, xacts: StandbyXacts): HotStandby {
       redoHandlers: replication.handlerMap,
       logger: engine.options.logger,
       catalogRelFiles: () => catalogRelFiles(engine),
+      isRunning: (xid) => engine.txns.isRunning(xid as Xid),
       reloadCatalogs: () => reloadCatalogs(engine),
     },
     xacts,

@@ -153,7 +153,10 @@ function compileCall(e: Extract<Expr, { kind: 'call' }>, layout: Layout, rt: Run
   // The binder lifts SRFs of the SELECT list and GROUP BY into ProjectSet nodes; anywhere else
   // (WHERE, JOIN/ON, aggregate arguments) PostgreSQL refuses them too.
   if (e.srf !== undefined)
-    throw new KeelError(SqlState.FeatureNotSupported, `set-returning function ${e.name}() is not allowed here`);
+    throw new KeelError(
+      SqlState.FeatureNotSupported,
+      `set-returning function ${e.name}() is not allowed here`,
+    );
   if (e.comparison !== undefined && e.comparison !== null && args.length === 2) {
     const compare = comparatorForPair(e.argTypes[0] ?? 0, e.argTypes[1] ?? 0);
     if (compare !== null)

@@ -6,10 +6,10 @@
  */
 import type { Row, Value } from '../../access/table-access.js';
 import type { ExecutionContext } from '../context.js';
-import type { Actuals, PlanNode } from '../plan/ir/logical.js';
-import type { CteBuffer } from './operators/cte.js';
 import type { EvalContext } from '../functions/eval-context.js';
+import type { Actuals, PlanNode } from '../plan/ir/logical.js';
 import { executionEvalContext } from '../type-settings.js';
+import type { CteBuffer } from './operators/cte.js';
 
 /** Rows per batch exchanged between operators (the seed's vector size). */
 export const batchSize = 1024;

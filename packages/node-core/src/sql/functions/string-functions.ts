@@ -224,7 +224,8 @@ function registerLengths(): void {
 function overlay(a: string, b: string, from: number, count: number): string {
   if (from <= 0) throw new KeelError(SqlState.SubstringError, 'negative substring length not allowed');
   const end = from + count;
-  if (end > 2147483647 || end < -2147483648) throw new KeelError(SqlState.NumericValueOutOfRange, 'integer out of range');
+  if (end > 2147483647 || end < -2147483648)
+    throw new KeelError(SqlState.NumericValueOutOfRange, 'integer out of range');
   return substring(a, 1, from - 1) + b + substring(a, end, null);
 }
 

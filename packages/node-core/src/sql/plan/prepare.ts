@@ -16,6 +16,7 @@ import { Binder } from './bind/binder.js';
 import { Scope } from './bind/scope.js';
 import type { CteDef, PlanNode } from './ir/logical.js';
 import { choosePhysical } from './optimize/physical.js';
+import { pruneColumns } from './optimize/prune-columns.js';
 import { pushDownPredicates } from './optimize/pushdown.js';
 import { planSubLinks } from './optimize/sublinks.js';
 import { TypeOid } from './registry/registry.js';
@@ -71,7 +72,7 @@ function optimize(plan: PlanNode, binder: Binder, ctx: PlanningContext): PlanNod
 
 function optimizeTree(plan: PlanNode, binder: Binder, ctx: PlanningContext): PlanNode {
   const withJoins = planSubLinks(plan, (name) => binder.newColumn(name));
-  return choosePhysical(pushDownPredicates(withJoins), ctx.catalog);
+  return choosePhysical(pruneColumns(pushDownPredicates(withJoins)), ctx.catalog);
 }
 
 export function planStatement(

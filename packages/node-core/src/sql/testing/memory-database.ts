@@ -148,7 +148,8 @@ export class MemoryDatabase implements TableAccess, CatalogReader {
     for (const r of this.relations.values()) {
       if (r.kind !== 'table') continue;
       for (const constraint of r.constraints)
-        if (constraint.kind === 'foreign' && constraint.refTableOid === table.oid) out.push({ table: r, constraint });
+        if (constraint.kind === 'foreign' && constraint.refTableOid === table.oid)
+          out.push({ table: r, constraint });
     }
     return out;
   }

@@ -156,39 +156,39 @@ describe('BufferPool', () => {
     expect(violations).toEqual([]);
   });
 
-  it.each([
-    'single-page reads',
-    'read-ahead',
-  ] as const)('2Q and ARC keep a hot set through large scans (%s) better than LRU and CLOCK', async (scan) => {
-    const ratios = new Map<EvictionPolicyName, number>();
-    for (const policy of evictionPolicyNames) {
-      const { engine, rel, pool } = await setup(700, 100, policy);
-      const random = seededRandom(99);
-      let hotHits = 0;
-      let hotReads = 0;
-      for (let round = 0; round < 30; round++) {
-        for (let i = 0; i < 200; i++) {
-          const pageNo = Math.floor(random() * 40);
-          const before = pool.stats().hits;
-          markerOf(pool, rel, pageNo);
-          hotReads++;
-          hotHits += pool.stats().hits - before;
+  it.each(['single-page reads', 'read-ahead'] as const)(
+    '2Q and ARC keep a hot set through large scans (%s) better than LRU and CLOCK',
+    async (scan) => {
+      const ratios = new Map<EvictionPolicyName, number>();
+      for (const policy of evictionPolicyNames) {
+        const { engine, rel, pool } = await setup(700, 100, policy);
+        const random = seededRandom(99);
+        let hotHits = 0;
+        let hotReads = 0;
+        for (let round = 0; round < 30; round++) {
+          for (let i = 0; i < 200; i++) {
+            const pageNo = Math.floor(random() * 40);
+            const before = pool.stats().hits;
+            markerOf(pool, rel, pageNo);
+            hotReads++;
+            hotHits += pool.stats().hits - before;
+          }
+          const start = 40 + ((round * 211) % 400);
+          for (let p = start; p < start + 250; p++) {
+            if (scan === 'read-ahead') engine.heap(rel).scanPage(p, { readAhead: 16 });
+            else markerOf(pool, rel, p);
+          }
         }
-        const start = 40 + ((round * 211) % 400);
-        for (let p = start; p < start + 250; p++) {
-          if (scan === 'read-ahead') engine.heap(rel).scanPage(p, { readAhead: 16 });
-          else markerOf(pool, rel, p);
-        }
+        ratios.set(policy, hotHits / hotReads);
       }
-      ratios.set(policy, hotHits / hotReads);
-    }
-    const r = (p: EvictionPolicyName) => ratios.get(p) ?? 0;
-    expect(r('2q'), JSON.stringify([...ratios])).toBeGreaterThan(r('lru'));
-    expect(r('2q')).toBeGreaterThan(r('clock'));
-    expect(r('arc')).toBeGreaterThan(r('lru'));
-    expect(r('arc')).toBeGreaterThan(r('clock'));
-    expect(r('2q')).toBeGreaterThan(0.9);
-  });
+      const r = (p: EvictionPolicyName) => ratios.get(p) ?? 0;
+      expect(r('2q'), JSON.stringify([...ratios])).toBeGreaterThan(r('lru'));
+      expect(r('2q')).toBeGreaterThan(r('clock'));
+      expect(r('arc')).toBeGreaterThan(r('lru'));
+      expect(r('arc')).toBeGreaterThan(r('clock'));
+      expect(r('2q')).toBeGreaterThan(0.9);
+    },
+  );
 
   it('never replaces a dirty cached page with its stale disk copy during read-ahead', async () => {
     const { engine, rel, pool } = await setup(40, 12, 'lru');

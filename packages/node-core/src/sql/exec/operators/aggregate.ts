@@ -7,12 +7,12 @@
  */
 import type { Row, Value } from '../../../access/table-access.js';
 import type { AggCall, AggregateNode, SortKey } from '../../plan/ir/logical.js';
-import { comparatorFor } from '../../plan/registry/registry.js';
 import { outputColumns } from '../../plan/ir/logical.js';
+import { comparatorFor } from '../../plan/registry/registry.js';
 import type { Value as TypedValue } from '../../types/value.js';
 import { compileExpr, compilePredicate, type Evaluator, type Layout, layoutOf } from '../compile-expr.js';
 import { type RowKey, rowKeyOf } from '../row-key.js';
-import type { Batch, Operator, Runtime } from '../runtime.js';
+import { type Batch, batchSize, type Operator, type Runtime } from '../runtime.js';
 import { estimateRowBytes } from '../spill/row-codec.js';
 import { TempRowFile } from '../spill/temp-file.js';
 import { BatchQueue } from './drain.js';
@@ -20,8 +20,9 @@ import { compileRowComparator, type KeyedRow } from './sort-keys.js';
 
 interface CompiledAgg {
   call: AggCall;
-  args: Evaluator[];
   filter: ((row: Row) => boolean) | null;
+  /** The argument values of one row (a fresh array: implementations may keep it). */
+  argsOf: (row: Row) => TypedValue[];
   /** Key of the argument values, for DISTINCT. */
   argKey: RowKey;
   order: ReturnType<typeof compileRowComparator> | null;
@@ -55,8 +56,8 @@ export class AggregateOp implements Operator {
     this.groupEvals = node.groupBy.map((g) => compileExpr(g.expr, layout, rt));
     this.aggs = node.aggregates.map((call) => ({
       call,
-      args: call.args.map((a) => compileExpr(a, layout, rt)),
       filter: call.filter === null ? null : compilePredicate(call.filter, layout, rt),
+      argsOf: argsEvaluator(call.args.map((a) => compileExpr(a, layout, rt))),
       argKey: rowKeyOf(call.argTypes),
       order: orderOf(call, layout, rt),
     }));
@@ -78,7 +79,7 @@ export class AggregateOp implements Operator {
     for (let i = 0; i < aggs.length; i++) {
       const a = aggs[i] as CompiledAgg;
       if (a.filter !== null && !a.filter(row)) continue;
-      const args = a.args.map((e) => e(row)) as TypedValue[];
+      const args = a.argsOf(row);
       if (a.call.skipNulls && hasNull(args)) continue;
       const seen = group.distinct[i];
       if (seen !== null && seen !== undefined) {
@@ -118,8 +119,9 @@ export class AggregateOp implements Operator {
     return row;
   }
 
+  /** Aggregates every batch `next` yields (grouped by `set`), spilling past work_mem. */
   private async aggregateRows(
-    source: AsyncIterable<Row> | Row[],
+    next: () => Promise<readonly Row[] | null>,
     set: number[] | null,
     setIndex: number,
     depth: number,
@@ -128,28 +130,50 @@ export class AggregateOp implements Operator {
     let bytes = 0;
     const partitions: (TempRowFile | null)[] = new Array(partitionCount).fill(null);
     const plain = this.node.groupBy.length === 0 || (set !== null && set.length === 0);
-    for await (const row of source as AsyncIterable<Row>) {
-      const keys = this.groupEvals.map((e, i) => (set === null || set.includes(i) ? e(row) : null));
-      const key = plain ? 0 : this.groupKey(keys);
-      let group = groups.get(key);
-      if (group === undefined) {
-        if (bytes > this.rt.workMemBytes && depth < 3 && !plain) {
-          await this.spillRow(partitions, key, row, depth);
+    const buffering = this.aggs.some((a) => a.call.distinct || a.order !== null);
+    const evals = this.groupEvals;
+    let single: Group | null = null;
+    for (let batch = await next(); batch !== null; batch = await next()) {
+      this.rt.ctx.checkInterrupts();
+      for (let r = 0; r < batch.length; r++) {
+        const row = batch[r] as Row;
+        if (plain) {
+          single ??= this.newGroup(evals.map(() => null));
+          this.accumulate(single, row);
           continue;
         }
-        group = this.newGroup(keys);
-        groups.set(key, group);
-        bytes += estimateRowBytes(keys) + 64 * this.aggs.length;
+        const keys: Value[] = new Array(evals.length);
+        for (let i = 0; i < evals.length; i++)
+          keys[i] = set === null || set.includes(i) ? (evals[i] as Evaluator)(row) : null;
+        const key = this.groupKey(keys);
+        let group = groups.get(key);
+        if (group === undefined) {
+          if (bytes > this.rt.workMemBytes && depth < 3) {
+            await this.spillRow(partitions, key, row, depth);
+            continue;
+          }
+          group = this.newGroup(keys);
+          groups.set(key, group);
+          bytes += estimateRowBytes(keys) + 64 * this.aggs.length;
+        }
+        this.accumulate(group, row);
+        if (buffering) bytes += estimateRowBytes(row);
       }
-      this.accumulate(group, row);
-      if (this.aggs.some((a) => a.call.distinct || a.order !== null)) bytes += estimateRowBytes(row);
+      const pause = this.rt.spend(batch.length);
+      if (pause !== undefined) await pause;
     }
-    if (plain && groups.size === 0 && (this.node.groupBy.length === 0 || set !== null))
-      groups.set(0, this.newGroup(this.groupEvals.map(() => null)));
-    const out = [...groups.values()].map((g) => this.finish(g, set, setIndex));
+    if (plain) {
+      // An aggregate without GROUP BY (or the empty grouping set) has one row, even over no input.
+      if (single !== null || this.node.groupBy.length === 0 || set !== null)
+        groups.set(0, single ?? this.newGroup(evals.map(() => null)));
+    }
+    const out: Row[] = [];
+    for (const g of groups.values()) out.push(this.finish(g, set, setIndex));
     for (const p of partitions) {
       if (p === null) continue;
-      out.push(...(await this.aggregateRows(p.rows(), set, setIndex, depth + 1)));
+      const rows = p.rows();
+      const more = await this.aggregateRows(() => readChunk(rows), set, setIndex, depth + 1);
+      for (const row of more) out.push(row);
       await p.remove();
     }
     return out;
@@ -174,20 +198,22 @@ export class AggregateOp implements Operator {
 
   private async compute(): Promise<Row[]> {
     const sets = this.node.groupingSets;
-    if (sets === null) return this.aggregateRows(this.stream(), null, 0, 0);
+    if (sets === null) return this.aggregateRows(() => this.input.next(), null, 0, 0);
     const input: Row[] = [];
     for (let b = await this.input.next(); b !== null; b = await this.input.next())
       for (const r of b) input.push(r);
     const out: Row[] = [];
-    for (let i = 0; i < sets.length; i++) out.push(...(await this.aggregateRows(input, sets[i] ?? [], i, 0)));
-    return out;
-  }
-
-  private async *stream(): AsyncGenerator<Row> {
-    for (let batch = await this.input.next(); batch !== null; batch = await this.input.next()) {
-      this.rt.ctx.checkInterrupts();
-      yield* batch;
+    for (let i = 0; i < sets.length; i++) {
+      let offset = 0;
+      const chunk = async () => {
+        if (offset >= input.length) return null;
+        const rows = input.slice(offset, offset + batchSize);
+        offset += batchSize;
+        return rows;
+      };
+      for (const row of await this.aggregateRows(chunk, sets[i] ?? [], i, 0)) out.push(row);
     }
+    return out;
   }
 
   async next(): Promise<Batch | null> {
@@ -215,6 +241,26 @@ function orderOf(call: AggCall, layout: Layout, rt: Runtime): ReturnType<typeof 
     compare: comparatorFor(expr.type),
   }));
   return compileRowComparator(keys, layout, rt);
+}
+
+const noArgs: TypedValue[] = [];
+
+function argsEvaluator(evals: Evaluator[]): (row: Row) => TypedValue[] {
+  const [first] = evals;
+  if (first === undefined) return () => noArgs;
+  if (evals.length === 1) return (row) => [first(row) as TypedValue];
+  return (row) => evals.map((e) => e(row)) as TypedValue[];
+}
+
+/** Up to one batch of rows from a spill file's row stream; null at its end. */
+async function readChunk(rows: AsyncIterator<Row>): Promise<Row[] | null> {
+  const out: Row[] = [];
+  while (out.length < batchSize) {
+    const step = await rows.next();
+    if (step.done === true) break;
+    out.push(step.value);
+  }
+  return out.length === 0 ? null : out;
 }
 
 function hasNull(values: readonly TypedValue[]): boolean {

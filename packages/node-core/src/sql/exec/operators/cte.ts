@@ -109,7 +109,8 @@ export class RecursiveUnionOp implements Operator {
 
   async next(): Promise<Batch | null> {
     while (!this.finished) {
-      if (this.current === null) this.current = this.open(this.inAnchor ? this.node.anchor : this.node.recursive);
+      if (this.current === null)
+        this.current = this.open(this.inAnchor ? this.node.anchor : this.node.recursive);
       const batch = await this.current.next();
       if (batch !== null) {
         const exprs = this.inAnchor ? this.anchorExprs : this.recursiveExprs;

@@ -66,7 +66,8 @@ export class MergeJoinOp implements Operator {
     const keys = this.leftKeys.map((k) => k(l));
     let matched = false;
     if (!keys.some((k) => k === null)) {
-      while (this.cursor < right.length && this.compare(keys, (right[this.cursor] as RightRow).keys) > 0) this.cursor++;
+      while (this.cursor < right.length && this.compare(keys, (right[this.cursor] as RightRow).keys) > 0)
+        this.cursor++;
       for (let j = this.cursor; j < right.length; j++) {
         const r = right[j] as RightRow;
         if (this.compare(keys, r.keys) !== 0) break;

@@ -38,7 +38,9 @@ export class ModifyOp implements Operator {
     this.check = compileRowChecker(node.table, node.checks, node.rowColumns, rt);
     const rowLayout = layoutOf(node.rowColumns);
     this.referenced =
-      spec.kind === 'insert' && spec.onConflict?.action !== 'update' ? null : referencedActions(node.table, rt);
+      spec.kind === 'insert' && spec.onConflict?.action !== 'update'
+        ? null
+        : referencedActions(node.table, rt);
     this.uniqueAttnums = new Set(
       rt.ctx.catalog
         .indexesOf(node.table)

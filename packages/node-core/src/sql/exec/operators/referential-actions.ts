@@ -73,7 +73,12 @@ class Actions implements ReferencedActions {
     }
   }
 
-  private async act(ref: ReferencingForeignKey, action: Fk['onDelete'], key: Value[], newKey: Value[] | null): Promise<void> {
+  private async act(
+    ref: ReferencingForeignKey,
+    action: Fk['onDelete'],
+    key: Value[],
+    newKey: Value[] | null,
+  ): Promise<void> {
     const rows = await this.referencing(ref, key);
     if (rows.length === 0) return;
     const { table: child, constraint: fk } = ref;
@@ -84,11 +89,23 @@ class Actions implements ReferencedActions {
       case 'c':
         for (const r of rows) {
           if (newKey === null) await this.deleteChild(child, r);
-          else await this.updateChild(ref, r, fk.columns.map((_, i) => newKey[i] ?? null), false);
+          else
+            await this.updateChild(
+              ref,
+              r,
+              fk.columns.map((_, i) => newKey[i] ?? null),
+              false,
+            );
         }
         return;
       case 'n':
-        for (const r of rows) await this.updateChild(ref, r, fk.columns.map(() => null), true);
+        for (const r of rows)
+          await this.updateChild(
+            ref,
+            r,
+            fk.columns.map(() => null),
+            true,
+          );
         return;
       case 'd': {
         const defaults = fk.columns.map((attnum) => {
@@ -104,9 +121,13 @@ class Actions implements ReferencedActions {
 
   private stillReferenced(ref: ReferencingForeignKey, key: Value[]): KeelError {
     const fk = ref.constraint;
-    const names = fk.refColumns.map((a) => this.table.columns.find((c) => c.attnum === a)?.name ?? '?').join(', ');
+    const names = fk.refColumns
+      .map((a) => this.table.columns.find((c) => c.attnum === a)?.name ?? '?')
+      .join(', ');
     const values = key
-      .map((v, i) => formatText(columnType(this.table, fk.refColumns[i] ?? 0), v as TypedValue, this.rt.evalCtx))
+      .map((v, i) =>
+        formatText(columnType(this.table, fk.refColumns[i] ?? 0), v as TypedValue, this.rt.evalCtx),
+      )
       .join(', ');
     return new KeelError(
       SqlState.ForeignKeyViolation,
@@ -167,7 +188,13 @@ class Actions implements ReferencedActions {
     });
     // SET NULL may hit a NOT NULL column; SET DEFAULT's key must reference a row too. (CASCADE's
     // new key is the parent's new version, invisible to this statement: it is not re-checked.)
-    if (check) await compileRowChecker(child, [], child.columns.map((c) => c.attnum), this.rt)(newRow);
+    if (check)
+      await compileRowChecker(
+        child,
+        [],
+        child.columns.map((c) => c.attnum),
+        this.rt,
+      )(newRow);
     const outcome = await this.rt.ctx.access.update(child, r.tid, newRow, { keyChanged: true });
     if (outcome.status !== 'ok') return;
     await actionsFor(child, this.rt, this.registry)?.updated(r.row, newRow);
@@ -181,7 +208,8 @@ function actionsFor(
 ): ReferencedActions | null {
   let actions = registry.get(table.oid);
   if (actions === undefined) {
-    actions = rt.ctx.catalog.referencingForeignKeys(table).length === 0 ? null : new Actions(table, rt, registry);
+    actions =
+      rt.ctx.catalog.referencingForeignKeys(table).length === 0 ? null : new Actions(table, rt, registry);
     registry.set(table.oid, actions);
   }
   return actions;

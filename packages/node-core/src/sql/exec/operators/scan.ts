@@ -26,10 +26,22 @@ export class ScanOp implements Operator {
         ? null
         : parseText(col.typeOid, col.missingValue, rt.evalCtx, col.typmod);
     });
-    this.project = (row, tid) =>
-      slots.map((attnum, i) =>
-        attnum === 0 ? tid : attnum <= row.length ? (row[attnum - 1] ?? null) : (defaults[i] ?? null),
-      );
+    const width = slots.length;
+    // The usual shape: every column in attnum order, then the tid. The decoded row is reused.
+    const inOrder = slots.every((attnum, i) => (i === width - 1 ? attnum === 0 : attnum === i + 1));
+    this.project = (row, tid) => {
+      if (inOrder && row.length === width - 1) {
+        row.push(tid);
+        return row;
+      }
+      const out: Row = new Array(width);
+      for (let i = 0; i < width; i++) {
+        const attnum = slots[i] as number;
+        out[i] =
+          attnum === 0 ? tid : attnum <= row.length ? (row[attnum - 1] ?? null) : (defaults[i] ?? null);
+      }
+      return out;
+    };
     const layout = layoutOf(node.columns.map((c) => c.id));
     const preds = node.filter.map((f) => compilePredicate(f, layout, rt));
     this.filter = preds.length === 0 ? null : (row) => preds.every((p) => p(row));

@@ -245,7 +245,8 @@ export class WindowOp implements Operator {
     const ctx = this.rt.evalCtx;
     const limit = op.impl([current, offset] as TypedValue[], ctx);
     // date + interval is a timestamp: compare the ORDER BY values with the bound across types.
-    const compare = comparatorForPair(key.expr.type, op.resultType) ?? ((a: Value, b: Value) => key.compare(a, b));
+    const compare =
+      comparatorForPair(key.expr.type, op.resultType) ?? ((a: Value, b: Value) => key.compare(a, b));
     const n = part.rows.length;
     const inside = (j: number) => {
       const v = part.orderKeys[j]?.[0] ?? null;

@@ -208,7 +208,10 @@ function bindCteRef(
     hidden: false,
   }));
   if (cte.returning === false)
-    throw new KeelError(SqlState.FeatureNotSupported, `WITH query "${cte.def.name}" does not have a RETURNING clause`);
+    throw new KeelError(
+      SqlState.FeatureNotSupported,
+      `WITH query "${cte.def.name}" does not have a RETURNING clause`,
+    );
   const ids = columns.map((c) => c.id);
   const plan: PlanNode = cte.workTable
     ? { kind: 'workTableScan', cteId: cte.def.id, columns: ids, types: columns.map((c) => c.type), alias }

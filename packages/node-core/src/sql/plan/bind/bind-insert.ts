@@ -13,7 +13,7 @@ import type { OnConflictSpec, PlanNode } from '../ir/logical.js';
 import { nodeTag, positionOf, strings, unwrap } from './ast.js';
 import { bindChecks, bindDefault, bindReturning, resolveTarget, rowScopeItem } from './bind-dml-common.js';
 import { bindExpr } from './bind-expr.js';
-import { bindQuery, type OutputColumn } from './bind-query.js';
+import { bindQuery, bindWith, type OutputColumn } from './bind-query.js';
 import { bindValues } from './bind-values.js';
 import type { Binder, ExprContext } from './binder.js';
 import { coerceBool, coerceTo } from './coerce.js';
@@ -59,6 +59,7 @@ export function bindInsert(stmt: InsertStmt, binder: Binder): BoundStatement {
   const alias = stmt.relation?.alias?.aliasname ?? table.name;
   const cols = targetColumns(stmt, table);
   const scope = new Scope(null);
+  if (stmt.withClause !== undefined) bindWith(stmt.withClause, binder, scope);
   const source = bindSource(stmt, table, cols, binder, scope);
   const values: number[] = [];
   const outputs: { id: number; expr: Expr }[] = [];

@@ -5,7 +5,15 @@
  * Exports: bindQuery, BoundQuery, OutputColumn.
  */
 import { KeelError, SqlState } from '@keel/errors';
-import type { CommonTableExpr, DeleteStmt, InsertStmt, Node, SelectStmt, UpdateStmt, WithClause } from '@pgsql/types';
+import type {
+  CommonTableExpr,
+  DeleteStmt,
+  InsertStmt,
+  Node,
+  SelectStmt,
+  UpdateStmt,
+  WithClause,
+} from '@pgsql/types';
 import type { Expr } from '../ir/expr.js';
 import type { CteDef, PlanNode } from '../ir/logical.js';
 import { nodeTag, positionOf, strings, unwrap } from './ast.js';
@@ -106,7 +114,8 @@ export function colExpr(c: OutputColumn): Expr {
   return { kind: 'column', id: c.id, name: c.name, type: c.type, typmod: c.typmod };
 }
 
-function bindWith(w: WithClause, binder: Binder, scope: Scope): void {
+/** Binds a WITH clause's CTEs into `scope` (a query's, or an INSERT/UPDATE/DELETE's). */
+export function bindWith(w: WithClause, binder: Binder, scope: Scope): void {
   for (const node of w.ctes ?? []) {
     const cte = unwrap<CommonTableExpr>(node, 'CommonTableExpr') ?? {};
     const name = cte.ctename ?? '';

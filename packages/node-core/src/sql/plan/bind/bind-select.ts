@@ -69,7 +69,10 @@ export function bindSimpleSelect(s: SelectStmt, binder: Binder, scope: Scope): B
     having = having === null ? null : replaceByKey(having, lifted.replaced);
   }
   const grouped =
-    aggs.calls.length > 0 || aggs.groupingUsed === true || (s.groupClause ?? []).length > 0 || having !== null;
+    aggs.calls.length > 0 ||
+    aggs.groupingUsed === true ||
+    (s.groupClause ?? []).length > 0 ||
+    having !== null;
   let remap = (e: Expr, _position?: number) => e;
   if (grouped) {
     const agg = buildAggregate(plan, group, aggs.calls, binder, scope);

@@ -49,11 +49,17 @@ export function liftSetReturning(
     expr: { kind: 'column', id, name: '', type: types[i] ?? 0, typmod: -1 } as Expr,
     srf: null,
   }));
-  return { plan: { kind: 'projectSet', input, outputs: [...lifted, ...passthrough] }, exprs: rewritten, replaced };
+  return {
+    plan: { kind: 'projectSet', input, outputs: [...lifted, ...passthrough] },
+    exprs: rewritten,
+    replaced,
+  };
 }
 
 /** Replaces sub-expressions equal (by exprKey) to an already lifted SRF call by its column. */
 export function replaceByKey(e: Expr, replaced: Map<string, Expr>): Expr {
   if (replaced.size === 0) return e;
-  return mapExpr(e, (x) => (x.kind === 'call' && x.srf !== undefined ? (replaced.get(exprKey(x)) ?? null) : null));
+  return mapExpr(e, (x) =>
+    x.kind === 'call' && x.srf !== undefined ? (replaced.get(exprKey(x)) ?? null) : null,
+  );
 }

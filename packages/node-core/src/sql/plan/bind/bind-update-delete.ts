@@ -5,7 +5,16 @@
  * Exports: bindUpdate, bindDelete.
  */
 import { KeelError, SqlState } from '@keel/errors';
-import type { DeleteStmt, MultiAssignRef, Node, ResTarget, SelectStmt, SubLink, UpdateStmt } from '@pgsql/types';
+import type {
+  DeleteStmt,
+  MultiAssignRef,
+  Node,
+  ResTarget,
+  SelectStmt,
+  SubLink,
+  UpdateStmt,
+  WithClause,
+} from '@pgsql/types';
 import type { TableRelation } from '../../../catalog/objects.js';
 import { collectColumns, type Expr, exprSome, mapExpr } from '../ir/expr.js';
 import type { PlanNode } from '../ir/logical.js';
@@ -14,6 +23,7 @@ import { bindChecks, bindDefault, bindReturning, resolveTarget, rowScopeItem } f
 import { bindExpr } from './bind-expr.js';
 import { bindFromClause, bindTable } from './bind-from.js';
 import type { BoundStatement } from './bind-insert.js';
+import { bindWith } from './bind-query.js';
 import type { Binder, ExprContext } from './binder.js';
 import { coerceBool, coerceTo } from './coerce.js';
 import { Scope, type ScopeItem } from './scope.js';
@@ -30,10 +40,16 @@ interface Target {
   nullIds: { id: number; expr: Expr }[];
 }
 
-function scanTarget(rv: UpdateStmt['relation'], from: Node[] | undefined, binder: Binder): Target {
+function scanTarget(
+  rv: UpdateStmt['relation'],
+  from: Node[] | undefined,
+  binder: Binder,
+  withClause: WithClause | undefined,
+): Target {
+  const scope = new Scope(null);
+  if (withClause !== undefined) bindWith(withClause, binder, scope);
   const table = resolveTarget(rv, binder);
   const alias = rv?.alias?.aliasname ?? table.name;
-  const scope = new Scope(null);
   const bound = bindTable(table, alias, [], binder);
   const item = bound.items[0] as ScopeItem;
   scope.add(item);
@@ -90,7 +106,7 @@ function passthrough(t: Target): { id: number; expr: Expr }[] {
 }
 
 export function bindUpdate(stmt: UpdateStmt, binder: Binder): BoundStatement {
-  const t = scanTarget(stmt.relation, stmt.fromClause, binder);
+  const t = scanTarget(stmt.relation, stmt.fromClause, binder, stmt.withClause);
   const where = whereOf(stmt, t, binder);
   let plan: PlanNode = where === null ? t.plan : { kind: 'filter', input: t.plan, predicate: where };
   const ec: ExprContext = { binder, scope: t.scope, aggs: null, windows: null, clause: 'UPDATE' };
@@ -107,13 +123,15 @@ export function bindUpdate(stmt: UpdateStmt, binder: Binder): BoundStatement {
         { position: positionOf(node) },
       );
     }
-    const val = rt.val !== undefined && nodeTag(rt.val) === 'MultiAssignRef' ? multiAssignSource(rt.val, node) : rt.val;
+    const val =
+      rt.val !== undefined && nodeTag(rt.val) === 'MultiAssignRef' ? multiAssignSource(rt.val, node) : rt.val;
     if (c.identity === 'a' && val !== undefined && nodeTag(val) !== 'SetToDefault') {
       throw new KeelError(SqlState.GeneratedAlways, `column "${c.name}" can only be updated to DEFAULT`, {
         detail: `Column "${c.name}" is an identity column defined as GENERATED ALWAYS.`,
       });
     }
-    const raw = val === undefined || nodeTag(val) === 'SetToDefault' ? bindDefault(c, binder) : bindExpr(val, ec);
+    const raw =
+      val === undefined || nodeTag(val) === 'SetToDefault' ? bindDefault(c, binder) : bindExpr(val, ec);
     const value = coerceTo(binder, raw, c.typeOid, c.typmod, {
       context: 'assignment',
       column: c.name,
@@ -166,16 +184,25 @@ function multiAssignSource(val: Node, node: Node): Node {
   const link = unwrap<SubLink>(ref.source, 'SubLink');
   const select = unwrap<SelectStmt>(link?.subselect, 'SelectStmt');
   if (link === null || select === null)
-    throw new KeelError(SqlState.FeatureNotSupported, 'source for a multiple-column UPDATE item must be a sub-SELECT or ROW() expression', {
-      position: positionOf(node),
-    });
+    throw new KeelError(
+      SqlState.FeatureNotSupported,
+      'source for a multiple-column UPDATE item must be a sub-SELECT or ROW() expression',
+      {
+        position: positionOf(node),
+      },
+    );
   const targets = select.targetList ?? [];
   if (targets.length !== ref.ncolumns)
     throw new KeelError(SqlState.SyntaxError, 'number of columns does not match number of values', {
       position: positionOf(node),
     });
   const target = targets[index];
-  return { SubLink: { ...link, subselect: { SelectStmt: { ...select, targetList: target === undefined ? [] : [target] } } } };
+  return {
+    SubLink: {
+      ...link,
+      subselect: { SelectStmt: { ...select, targetList: target === undefined ? [] : [target] } },
+    },
+  };
 }
 
 /** Re-check expressions read the row by its old-value ids (the ModifyOp compiles them over oldIds). */
@@ -184,7 +211,7 @@ function remapToRow(e: Expr, _t: Target): Expr {
 }
 
 export function bindDelete(stmt: DeleteStmt, binder: Binder): BoundStatement {
-  const t = scanTarget(stmt.relation, stmt.usingClause, binder);
+  const t = scanTarget(stmt.relation, stmt.usingClause, binder, stmt.withClause);
   const where = whereOf(stmt, t, binder);
   let plan: PlanNode = where === null ? t.plan : { kind: 'filter', input: t.plan, predicate: where };
   plan = { kind: 'project', input: plan, outputs: passthrough(t) };

@@ -45,7 +45,9 @@ const joinNames: Record<string, string> = {
 function relationCount(plan: PlanNode, seen = new Set<PlanNode>()): number {
   if (seen.has(plan)) return 0;
   seen.add(plan);
-  let n = ['scan', 'virtualScan', 'functionScan', 'cteScan', 'values', 'workTableScan'].includes(plan.kind) ? 1 : 0;
+  let n = ['scan', 'virtualScan', 'functionScan', 'cteScan', 'values', 'workTableScan'].includes(plan.kind)
+    ? 1
+    : 0;
   for (const c of planChildren(plan)) n += relationCount(c, seen);
   if (plan.kind === 'apply') for (const l of plan.links) n += relationCount(l.link.plan, seen);
   if (plan.kind === 'cteScan') n += relationCount(plan.cte.plan, seen);
@@ -94,7 +96,13 @@ class Renderer {
   }
 
   private make(name: string, node: PlanNode | null, json: Record<string, unknown>): Display {
-    return { name, node, json: { 'Node Type': name.split(' on ')[0]?.split(' using ')[0], ...json }, details: [], children: [] };
+    return {
+      name,
+      node,
+      json: { 'Node Type': name.split(' on ')[0]?.split(' using ')[0], ...json },
+      details: [],
+      children: [],
+    };
   }
 
   display(n: PlanNode): Display {
@@ -104,7 +112,11 @@ class Renderer {
       case 'filter': {
         const inner = this.display(n.input);
         if (['Result', 'Limit', 'Sort', 'Unique'].includes(inner.name) || inner.node === null)
-          return this.withChildren(this.make('Result', n, {}), [n.input], [['Filter', this.text(n.predicate)]]);
+          return this.withChildren(
+            this.make('Result', n, {}),
+            [n.input],
+            [['Filter', this.text(n.predicate)]],
+          );
         inner.details.push(['Filter', this.text(n.predicate)]);
         return inner;
       }
@@ -140,11 +152,15 @@ class Renderer {
           return d;
         }
         const backward = access.direction === 'backward' ? ' Backward' : '';
-        const d = this.make(`Index Scan${backward} using ${access.index.name} on ${n.table.name}${alias}`, n, {
-          'Scan Direction': access.direction === 'backward' ? 'Backward' : 'Forward',
-          'Index Name': access.index.name,
-          ...relation,
-        });
+        const d = this.make(
+          `Index Scan${backward} using ${access.index.name} on ${n.table.name}${alias}`,
+          n,
+          {
+            'Scan Direction': access.direction === 'backward' ? 'Backward' : 'Forward',
+            'Index Name': access.index.name,
+            ...relation,
+          },
+        );
         if (access.indexQuals.length > 0) d.details.push(['Index Cond', this.quals(access.indexQuals)]);
         const rest = n.filter.filter((q) => !access.indexQuals.includes(q));
         if (rest.length > 0) d.details.push(['Filter', this.quals(rest)]);
@@ -162,9 +178,11 @@ class Renderer {
       case 'join':
         return this.displayJoin(n);
       case 'aggregate': {
-        const name = n.groupingSets !== null ? 'MixedAggregate' : n.groupBy.length === 0 ? 'Aggregate' : 'HashAggregate';
+        const name =
+          n.groupingSets !== null ? 'MixedAggregate' : n.groupBy.length === 0 ? 'Aggregate' : 'HashAggregate';
         const d = this.make(name, n, { Strategy: n.groupBy.length === 0 ? 'Plain' : 'Hashed' });
-        if (n.groupBy.length > 0) d.details.push(['Group Key', n.groupBy.map((g) => exprText(g.expr, this.names)).join(', ')]);
+        if (n.groupBy.length > 0)
+          d.details.push(['Group Key', n.groupBy.map((g) => exprText(g.expr, this.names)).join(', ')]);
         return this.withChildren(d, [n.input]);
       }
       case 'window':
@@ -179,12 +197,19 @@ class Renderer {
           : this.withChildren(this.make('Unique', n, {}), [n.input]);
       case 'setop': {
         const name =
-          n.op === 'union' ? (n.all ? 'Append' : 'HashAggregate') : `HashSetOp ${n.op === 'intersect' ? 'Intersect' : 'Except'}${n.all ? ' All' : ''}`;
+          n.op === 'union'
+            ? n.all
+              ? 'Append'
+              : 'HashAggregate'
+            : `HashSetOp ${n.op === 'intersect' ? 'Intersect' : 'Except'}${n.all ? ' All' : ''}`;
         return this.withChildren(this.make(name, n, {}), [n.left, n.right]);
       }
       case 'cteScan': {
         const alias = n.alias !== n.cte.name ? ` ${n.alias}` : '';
-        const d = this.make(`CTE Scan on ${n.cte.name}${alias}`, n, { 'CTE Name': n.cte.name, Alias: n.alias });
+        const d = this.make(`CTE Scan on ${n.cte.name}${alias}`, n, {
+          'CTE Name': n.cte.name,
+          Alias: n.alias,
+        });
         if (!this.ctesShown.has(n.cte.id)) {
           this.ctesShown.add(n.cte.id);
           const child = this.display(n.cte.plan);
@@ -199,7 +224,10 @@ class Renderer {
         return this.make(`WorkTable Scan on ${n.alias}`, n, { Alias: n.alias });
       case 'functionScan': {
         const alias = n.alias !== n.name ? ` ${n.alias}` : '';
-        return this.make(`Function Scan on ${n.name}${alias}`, n, { 'Function Name': n.name, Alias: n.alias });
+        return this.make(`Function Scan on ${n.name}${alias}`, n, {
+          'Function Name': n.name,
+          Alias: n.alias,
+        });
       }
       case 'projectSet':
         return this.withChildren(this.make('ProjectSet', n, {}), [n.input]);
@@ -207,7 +235,10 @@ class Renderer {
         return this.withChildren(this.make('LockRows', n, {}), [n.input]);
       case 'modify': {
         const op = n.operation === 'insert' ? 'Insert' : n.operation === 'update' ? 'Update' : 'Delete';
-        return this.withChildren(this.make(`${op} on ${n.table.name}`, n, { Operation: op, 'Relation Name': n.table.name }), [n.input]);
+        return this.withChildren(
+          this.make(`${op} on ${n.table.name}`, n, { Operation: op, 'Relation Name': n.table.name }),
+          [n.input],
+        );
       }
       default:
         return this.withChildren(this.make('Result', n, {}), planChildren(n));
@@ -216,7 +247,14 @@ class Renderer {
 
   private displayJoin(n: Extract<PlanNode, { kind: 'join' }>): Display {
     const type = joinNames[n.joinType] ?? '';
-    const json = { 'Join Type': n.joinType === 'semi' ? 'Semi' : n.joinType === 'anti' ? 'Anti' : n.joinType.replace(/^./, (c) => c.toUpperCase()) };
+    const json = {
+      'Join Type':
+        n.joinType === 'semi'
+          ? 'Semi'
+          : n.joinType === 'anti'
+            ? 'Anti'
+            : n.joinType.replace(/^./, (c) => c.toUpperCase()),
+    };
     const keyText = () =>
       n.keys.length === 1
         ? `(${exprText((n.keys[0] as (typeof n.keys)[number]).left, this.names)} = ${exprText((n.keys[0] as (typeof n.keys)[number]).right, this.names)})`
@@ -293,7 +331,12 @@ function jsonNode(r: Renderer, d: Display, options: ExplainOptions): Record<stri
   const e = d.node?.est ?? d.estimate ?? { rows: 1, startupCost: 0, totalCost: 0, width: 0 };
   const node: Record<string, unknown> = {
     ...d.json,
-    ...(d.label === undefined ? {} : { 'Parent Relationship': d.label.startsWith('SubPlan') ? 'SubPlan' : 'InitPlan', 'Subplan Name': d.label }),
+    ...(d.label === undefined
+      ? {}
+      : {
+          'Parent Relationship': d.label.startsWith('SubPlan') ? 'SubPlan' : 'InitPlan',
+          'Subplan Name': d.label,
+        }),
     'Startup Cost': Number(e.startupCost.toFixed(2)),
     'Total Cost': Number(Math.max(e.startupCost, e.totalCost).toFixed(2)),
     'Plan Rows': Math.max(1, Math.round(e.rows)),
@@ -307,7 +350,8 @@ function jsonNode(r: Renderer, d: Display, options: ExplainOptions): Record<stri
     node['Actual Rows'] = Math.round((a?.rows ?? 0) / loops);
     node['Actual Loops'] = a?.loops ?? 0;
   }
-  for (const [label, value] of d.details) node[label] = label === 'Sort Key' || label === 'Group Key' ? value.split(', ') : value;
+  for (const [label, value] of d.details)
+    node[label] = label === 'Sort Key' || label === 'Group Key' ? value.split(', ') : value;
   if (d.children.length > 0) node.Plans = d.children.map((c) => jsonNode(r, c, options));
   return node;
 }

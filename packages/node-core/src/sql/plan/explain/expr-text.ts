@@ -5,10 +5,11 @@
  * or boolean (`'north'::text`, `'2020-01-01'::date`), casts as `(x)::numeric`.
  * Exports: ExprNames, exprText.
  */
-import type { Expr } from '../ir/expr.js';
-import { formatText, formatType, TypeOid } from '../registry/registry.js';
+
 import { defaultTypeSettings } from '../../types/settings.js';
 import type { Value as TypedValue } from '../../types/value.js';
+import type { Expr } from '../ir/expr.js';
+import { formatText, formatType, TypeOid } from '../registry/registry.js';
 
 /** How columns are named: the binder's `alias.column` names, qualified or not. */
 export interface ExprNames {
@@ -16,7 +17,13 @@ export interface ExprNames {
 }
 
 const settings = defaultTypeSettings();
-const plainTypes = new Set<number>([TypeOid.int2, TypeOid.int4, TypeOid.int8, TypeOid.numeric, TypeOid.float8]);
+const plainTypes = new Set<number>([
+  TypeOid.int2,
+  TypeOid.int4,
+  TypeOid.int8,
+  TypeOid.numeric,
+  TypeOid.float8,
+]);
 
 function quote(text: string): string {
   return `'${text.replace(/'/g, "''")}'`;

@@ -10,7 +10,7 @@
  */
 import type { IndexRelation, TableRelation } from '../../../catalog/objects.js';
 import type { CatalogReader } from '../../context.js';
-import { collectColumns, type ColumnId, type Expr, exprSome } from '../ir/expr.js';
+import { type ColumnId, collectColumns, type Expr, exprSome } from '../ir/expr.js';
 import type { AccessPath, ScanNode } from '../ir/logical.js';
 import { type Cost, indexScanCost, seqScanCost } from './cost.js';
 import { type StatsView, selectivity } from './selectivity.js';
@@ -63,7 +63,8 @@ function boundsOf(node: ScanNode): Bound[] {
   const out: Bound[] = [];
   const external = (e: Expr) => ![...collectColumns(e)].some((id) => local.has(id)) && !volatile(e);
   for (const q of node.filter) {
-    if (q.kind !== 'call' || q.args.length !== 2 || q.comparison === undefined || q.comparison === null) continue;
+    if (q.kind !== 'call' || q.args.length !== 2 || q.comparison === undefined || q.comparison === null)
+      continue;
     if (q.comparison === '<>') continue;
     const [a, b] = q.args as [Expr, Expr];
     // Only same-type comparisons: the index orders values of its column's type.
@@ -133,12 +134,23 @@ function indexBounds(
  * The sequential path and every useful index path of `node`, with estimates. `stats` resolves
  * the scan's columns; `required` asks for index paths that return rows in that order.
  */
-export function scanPaths(node: ScanNode, catalog: CatalogReader, view: StatsView, required: Ordering | null): ScanPath[] {
+export function scanPaths(
+  node: ScanNode,
+  catalog: CatalogReader,
+  view: StatsView,
+  required: Ordering | null,
+): ScanPath[] {
   const { rows, pages } = tableSize(node.table);
   const sel = node.filter.reduce((s, q) => s * selectivity(view, q), 1);
   const outRows = Math.max(1, rows * sel);
   const paths: ScanPath[] = [
-    { access: { kind: 'seq' }, cost: seqScanCost(pages, rows, node.filter.length), rows: outRows, ordering: [], indexQuals: [] },
+    {
+      access: { kind: 'seq' },
+      cost: seqScanCost(pages, rows, node.filter.length),
+      rows: outRows,
+      ordering: [],
+      indexQuals: [],
+    },
   ];
   const bounds = boundsOf(node);
   const correlationOf = (attnum: number) =>
@@ -153,8 +165,15 @@ export function scanPaths(node: ScanNode, catalog: CatalogReader, view: StatsVie
       if (backward && !ordered) continue;
       const boundSel = b.indexQuals.reduce((s, q) => s * selectivity(view, q), 1);
       let matched = Math.max(1, rows * boundSel);
-      if (index.unique && b.equal.length === index.keys.length && b.lower === null && b.upper === null) matched = 1;
-      const cost = indexScanCost(rows, pages, matched, correlationOf(index.keys[0]?.attnum ?? 0), node.filter.length);
+      if (index.unique && b.equal.length === index.keys.length && b.lower === null && b.upper === null)
+        matched = 1;
+      const cost = indexScanCost(
+        rows,
+        pages,
+        matched,
+        correlationOf(index.keys[0]?.attnum ?? 0),
+        node.filter.length,
+      );
       paths.push({
         access: { kind: 'index', index, ...b, direction: backward ? 'backward' : 'forward' },
         cost,

@@ -53,7 +53,13 @@ export function sortCost(input: Cost, rows: number, limit: number | null): Cost 
 }
 
 /** Hash join: build a table on the inner side, probe it with the outer rows. */
-export function hashJoinCost(outer: Cost, inner: Cost, outerRows: number, innerRows: number, outRows: number): Cost {
+export function hashJoinCost(
+  outer: Cost,
+  inner: Cost,
+  outerRows: number,
+  innerRows: number,
+  outRows: number,
+): Cost {
   const build = innerRows * (CPU_OPERATOR_COST + CPU_TUPLE_COST);
   const startup = inner.total + build + outer.startup;
   const probe = outerRows * CPU_OPERATOR_COST * 2;
@@ -61,7 +67,13 @@ export function hashJoinCost(outer: Cost, inner: Cost, outerRows: number, innerR
 }
 
 /** Merge join of inputs already in key order. */
-export function mergeJoinCost(outer: Cost, inner: Cost, outerRows: number, innerRows: number, outRows: number): Cost {
+export function mergeJoinCost(
+  outer: Cost,
+  inner: Cost,
+  outerRows: number,
+  innerRows: number,
+  outRows: number,
+): Cost {
   const startup = outer.startup + inner.startup;
   return {
     startup,
@@ -70,7 +82,13 @@ export function mergeJoinCost(outer: Cost, inner: Cost, outerRows: number, inner
 }
 
 /** Nested loop over a materialized inner side: every outer row meets every inner row. */
-export function nestLoopCost(outer: Cost, inner: Cost, outerRows: number, innerRows: number, outRows: number): Cost {
+export function nestLoopCost(
+  outer: Cost,
+  inner: Cost,
+  outerRows: number,
+  innerRows: number,
+  outRows: number,
+): Cost {
   const startup = outer.startup + inner.total;
   return {
     startup,

@@ -67,7 +67,8 @@ export function equiKeys(
       const [a, b] = c.args as [Expr, Expr];
       const sa = side(a);
       const sb = side(b);
-      const [l, r] = sa === 'left' && sb === 'right' ? [a, b] : sa === 'right' && sb === 'left' ? [b, a] : [null, null];
+      const [l, r] =
+        sa === 'left' && sb === 'right' ? [a, b] : sa === 'right' && sb === 'left' ? [b, a] : [null, null];
       const compare = l === null || r === null ? null : comparatorForPair(l.type, r.type);
       if (l !== null && r !== null && compare !== null && hashable(l.type, r.type)) {
         keys.push({ left: l, right: r, compare });
@@ -103,19 +104,36 @@ function est(rows: number, cost: Cost, width: number): NonNullable<PlanNode['est
 }
 
 function widthOf(plan: PlanNode): number {
-  return (plan.kind === 'join' && (plan.joinType === 'semi' || plan.joinType === 'anti')
-    ? outputColumns(plan.left)
-    : outputColumns(plan)
-  ).length * 8;
+  return (
+    (plan.kind === 'join' && (plan.joinType === 'semi' || plan.joinType === 'anti')
+      ? outputColumns(plan.left)
+      : outputColumns(plan)
+    ).length * 8
+  );
 }
 
 function sorted(input: JoinInput, exprs: Expr[]): { plan: PlanNode; cost: Cost; ordering: Ordering } {
-  const ordering: Ordering = exprs.map((e) => ({ id: e.kind === 'column' ? e.id : -1, descending: false, nullsFirst: false }));
+  const ordering: Ordering = exprs.map((e) => ({
+    id: e.kind === 'column' ? e.id : -1,
+    descending: false,
+    nullsFirst: false,
+  }));
   if (exprs.every((e) => e.kind === 'column') && satisfies(input.ordering, ordering))
     return { plan: input.plan, cost: input.cost, ordering: input.ordering };
-  const keys: SortKey[] = exprs.map((expr) => ({ expr, descending: false, nullsFirst: false, compare: comparatorFor(expr.type) }));
+  const keys: SortKey[] = exprs.map((expr) => ({
+    expr,
+    descending: false,
+    nullsFirst: false,
+    compare: comparatorFor(expr.type),
+  }));
   const cost = sortCost(input.cost, input.rows, null);
-  const plan: PlanNode = { kind: 'sort', input: input.plan, keys, limit: null, est: est(input.rows, cost, widthOf(input.plan)) };
+  const plan: PlanNode = {
+    kind: 'sort',
+    input: input.plan,
+    keys,
+    limit: null,
+    est: est(input.rows, cost, widthOf(input.plan)),
+  };
   return { plan, cost, ordering: exprs.every((e) => e.kind === 'column') ? ordering : [] };
 }
 
@@ -134,9 +152,15 @@ export function chooseJoin(
   lateral: boolean,
 ): JoinChoice {
   const base = { kind: 'join' as const, joinType, left: left.plan, right: right.plan, lateral };
-  const width = (outputColumns(left.plan).length + (joinType === 'semi' || joinType === 'anti' ? 0 : outputColumns(right.plan).length)) * 8;
+  const width =
+    (outputColumns(left.plan).length +
+      (joinType === 'semi' || joinType === 'anti' ? 0 : outputColumns(right.plan).length)) *
+    8;
   const nestCost = lateral
-    ? { startup: left.cost.startup + right.cost.startup, total: left.cost.total + Math.max(1, left.rows) * right.cost.total }
+    ? {
+        startup: left.cost.startup + right.cost.startup,
+        total: left.cost.total + Math.max(1, left.rows) * right.cost.total,
+      }
     : nestLoopCost(left.cost, right.cost, left.rows, right.rows, outRows);
   let best: JoinChoice = {
     plan: { ...base, condition: quals, method: 'nested', keys: [], est: est(outRows, nestCost, width) },
@@ -147,7 +171,11 @@ export function chooseJoin(
   const consider = (c: JoinChoice) => {
     if (c.cost.total < best.cost.total) best = c;
   };
-  const { keys, residual } = equiKeys(new Set(outputColumns(left.plan)), new Set(outputColumns(right.plan)), quals);
+  const { keys, residual } = equiKeys(
+    new Set(outputColumns(left.plan)),
+    new Set(outputColumns(right.plan)),
+    quals,
+  );
   if (keys.length > 0) {
     const hc = hashJoinCost(left.cost, right.cost, left.rows, right.rows, outRows);
     consider({
@@ -155,11 +183,25 @@ export function chooseJoin(
       cost: hc,
       ordering: joinType === 'right' || joinType === 'full' ? [] : left.ordering,
     });
-    const ls = sorted(left, keys.map((k) => k.left));
-    const rs = sorted(right, keys.map((k) => k.right));
+    const ls = sorted(
+      left,
+      keys.map((k) => k.left),
+    );
+    const rs = sorted(
+      right,
+      keys.map((k) => k.right),
+    );
     const mc = mergeJoinCost(ls.cost, rs.cost, left.rows, right.rows, outRows);
     consider({
-      plan: { ...base, left: ls.plan, right: rs.plan, condition: residual, method: 'merge', keys, est: est(outRows, mc, width) },
+      plan: {
+        ...base,
+        left: ls.plan,
+        right: rs.plan,
+        condition: residual,
+        method: 'merge',
+        keys,
+        est: est(outRows, mc, width),
+      },
       cost: mc,
       ordering: joinType === 'right' || joinType === 'full' ? [] : ls.ordering,
     });
@@ -179,7 +221,8 @@ function indexNestLoop(
   outRows: number,
   width: number,
 ): JoinChoice | null {
-  if (right.base === null || base.joinType === 'right' || base.joinType === 'full' || quals.length === 0) return null;
+  if (right.base === null || base.joinType === 'right' || base.joinType === 'full' || quals.length === 0)
+    return null;
   const probe: ScanNode = { ...right.base, filter: [...right.base.filter, ...quals] };
   const joinQuals = new Set(quals);
   let chosen: ReturnType<typeof scanPaths>[number] | null = null;
@@ -189,9 +232,21 @@ function indexNestLoop(
   }
   if (chosen === null) return null;
   const cost = indexNestLoopCost(left.cost, chosen.cost, left.rows, outRows);
-  const inner: PlanNode = { ...probe, access: chosen.access, est: est(chosen.rows, chosen.cost, widthOf(probe)) };
+  const inner: PlanNode = {
+    ...probe,
+    access: chosen.access,
+    est: est(chosen.rows, chosen.cost, widthOf(probe)),
+  };
   return {
-    plan: { ...base, right: inner, condition: [], method: 'indexNested', keys: [], lateral: true, est: est(outRows, cost, width) },
+    plan: {
+      ...base,
+      right: inner,
+      condition: [],
+      method: 'indexNested',
+      keys: [],
+      lateral: true,
+      est: est(outRows, cost, width),
+    },
     cost,
     ordering: left.ordering,
   };

@@ -9,7 +9,7 @@
  */
 import { assert } from '@keel/errors';
 import type { CatalogReader } from '../../context.js';
-import { collectColumns, type ColumnId, type Expr } from '../ir/expr.js';
+import { type ColumnId, collectColumns, type Expr } from '../ir/expr.js';
 import { chooseJoin, type JoinChoice, type JoinInput } from './join-method.js';
 import { type StatsView, selectivity } from './selectivity.js';
 
@@ -96,22 +96,53 @@ class Planner {
     const r = this.rels[i] as Relation;
     // Quals over this relation alone (pushdown normally moved them into it) filter it first.
     const own = this.quals.filter((q) => q.mask === 1 << i).map((q) => q.expr);
-    if (own.length === 0) return { plan: r.plan, cost: r.cost, ordering: r.ordering, rows: r.rows, base: r.base };
-    const rows = Math.max(1, own.reduce((n, q) => n * selectivity(this.view, q), r.rows));
-    const predicate: Expr = own.length === 1 ? (own[0] as Expr) : { kind: 'and', args: own, type: BOOL, typmod: -1 };
+    if (own.length === 0)
+      return { plan: r.plan, cost: r.cost, ordering: r.ordering, rows: r.rows, base: r.base };
+    const rows = Math.max(
+      1,
+      own.reduce((n, q) => n * selectivity(this.view, q), r.rows),
+    );
+    const predicate: Expr =
+      own.length === 1 ? (own[0] as Expr) : { kind: 'and', args: own, type: BOOL, typmod: -1 };
     const est = { ...(r.plan.est ?? { startupCost: 0, totalCost: 0, width: 8 }), rows: Math.round(rows) };
-    return { plan: { kind: 'filter', input: r.plan, predicate, est }, cost: r.cost, ordering: r.ordering, rows, base: null };
+    return {
+      plan: { kind: 'filter', input: r.plan, predicate, est },
+      cost: r.cost,
+      ordering: r.ordering,
+      rows,
+      base: null,
+    };
   }
 
-  /** System R dynamic programming over all subsets; bushy trees allowed. */
+  /** Whether the quals connect every relation of `mask` (a join graph without islands). */
+  isConnected(mask: number): boolean {
+    const first = mask & -mask;
+    let reached = first;
+    for (let grew = true; grew; ) {
+      grew = false;
+      for (const q of this.quals) {
+        if ((q.mask & mask) !== q.mask || (q.mask & reached) === 0 || (q.mask & ~reached) === 0) continue;
+        reached |= q.mask;
+        grew = true;
+      }
+    }
+    return reached === mask;
+  }
+
+  /**
+   * System R dynamic programming over all subsets; bushy trees allowed. When the quals connect
+   * all relations, subsets they do not connect are skipped (they would need a cartesian product).
+   */
   dynamic(): Best {
     const n = this.rels.length;
     const best = new Map<number, Best>();
     for (let i = 0; i < n; i++) best.set(1 << i, this.leaf(i));
     const full = (1 << n) - 1;
+    const connectedOnly = this.isConnected(full);
     for (let size = 2; size <= n; size++) {
       for (let s = 1; s <= full; s++) {
         if (bits(s) !== size) continue;
+        if (connectedOnly && !this.isConnected(s)) continue;
         let found = this.bestSplit(s, best, true);
         found ??= this.bestSplit(s, best, false);
         if (found !== null) best.set(s, found);
@@ -139,7 +170,10 @@ class Planner {
 
   /** Greedy operator ordering: join the pair giving the cheapest result until one remains. */
   greedy(): Best {
-    let parts: { mask: number; best: Best }[] = this.rels.map((_, i) => ({ mask: 1 << i, best: this.leaf(i) }));
+    let parts: { mask: number; best: Best }[] = this.rels.map((_, i) => ({
+      mask: 1 << i,
+      best: this.leaf(i),
+    }));
     while (parts.length > 1) {
       let chosen: { i: number; j: number; best: Best } | null = null;
       for (const requireQual of [true, false]) {
@@ -150,7 +184,8 @@ class Planner {
             if (i === j || p === undefined || q === undefined) continue;
             if (requireQual && !this.connected(p.mask, q.mask)) continue;
             const candidate = this.join(p.mask, p.best, q.mask, q.best);
-            if (chosen === null || candidate.cost.total < chosen.best.cost.total) chosen = { i, j, best: candidate };
+            if (chosen === null || candidate.cost.total < chosen.best.cost.total)
+              chosen = { i, j, best: candidate };
           }
         }
         if (chosen !== null) break;

@@ -37,7 +37,13 @@ function est(rows: number, cost: Cost, plan: PlanNode): NonNullable<PlanNode['es
   };
 }
 
-function planned(plan: PlanNode, rows: number, cost: Cost, ordering: Ordering, base: ScanNode | null = null): Planned {
+function planned(
+  plan: PlanNode,
+  rows: number,
+  cost: Cost,
+  ordering: Ordering,
+  base: ScanNode | null = null,
+): Planned {
   return { plan: { ...plan, est: est(rows, cost, plan) }, rows, cost, ordering, base };
 }
 
@@ -96,11 +102,24 @@ function optimizeJoin(plan: Extract<PlanNode, { kind: 'join' }>, ctx: Ctx): Plan
   const right = optimize(plan.right, ctx, null, 1);
   const innerSel = plan.condition.reduce((s, q) => s * selectivity(ctx.view, q), 1);
   const rows = joinRows(plan.joinType, left.rows, right.rows, left.rows * right.rows * innerSel);
-  const choice = chooseJoin(ctx.catalog, ctx.view, plan.joinType, left, right, plan.condition, rows, plan.lateral);
+  const choice = chooseJoin(
+    ctx.catalog,
+    ctx.view,
+    plan.joinType,
+    left,
+    right,
+    plan.condition,
+    rows,
+    plan.lateral,
+  );
   return { plan: choice.plan, rows, cost: choice.cost, ordering: choice.ordering, base: null };
 }
 
-function groupCount(node: Extract<PlanNode, { kind: 'aggregate' }>, inputRows: number, view: StatsView): number {
+function groupCount(
+  node: Extract<PlanNode, { kind: 'aggregate' }>,
+  inputRows: number,
+  view: StatsView,
+): number {
   if (node.groupBy.length === 0) return 1;
   let groups = 1;
   for (const g of node.groupBy) {
@@ -155,7 +174,10 @@ function optimize(plan: PlanNode, ctx: Ctx, required: Ordering | null, fraction:
         if (id === undefined) break;
         ordering.push({ ...k, id });
       }
-      const cost = { startup: input.cost.startup, total: input.cost.total + input.rows * CPU_OPERATOR_COST * plan.outputs.length };
+      const cost = {
+        startup: input.cost.startup,
+        total: input.cost.total + input.rows * CPU_OPERATOR_COST * plan.outputs.length,
+      };
       return planned({ ...plan, input: input.plan }, input.rows, cost, ordering);
     }
     case 'sort':
@@ -166,7 +188,10 @@ function optimize(plan: PlanNode, ctx: Ctx, required: Ordering | null, fraction:
       const input = optimize(plan.input, ctx, null, 1);
       const groups = groupCount(plan, input.rows, ctx.view);
       const work = input.rows * (plan.aggregates.length + plan.groupBy.length + 1) * CPU_OPERATOR_COST;
-      const cost = { startup: input.cost.total + work, total: input.cost.total + work + groups * CPU_TUPLE_COST };
+      const cost = {
+        startup: input.cost.total + work,
+        total: input.cost.total + work + groups * CPU_TUPLE_COST,
+      };
       return planned({ ...plan, input: input.plan }, groups, cost, []);
     }
     case 'distinct': {
@@ -183,7 +208,8 @@ function optimize(plan: PlanNode, ctx: Ctx, required: Ordering | null, fraction:
 function constantLimit(plan: Extract<PlanNode, { kind: 'limit' }>): number | null {
   const value = (e: Expr | null): bigint | null | undefined => {
     if (e === null) return null;
-    if (e.kind === 'const' && (typeof e.value === 'bigint' || e.value === null)) return e.value as bigint | null;
+    if (e.kind === 'const' && (typeof e.value === 'bigint' || e.value === null))
+      return e.value as bigint | null;
     return undefined;
   };
   const limit = value(plan.limit);
@@ -201,7 +227,10 @@ function optimizeLimit(plan: Extract<PlanNode, { kind: 'limit' }>, ctx: Ctx): Pl
       : optimize(plan.input, ctx, null, n === null ? 1 : Math.min(1, n / 1000));
   const rows = n === null ? input.rows : Math.min(input.rows, n);
   const fraction = Math.min(1, rows / Math.max(1, input.rows));
-  const cost = { startup: input.cost.startup, total: input.cost.startup + (input.cost.total - input.cost.startup) * fraction };
+  const cost = {
+    startup: input.cost.startup,
+    total: input.cost.startup + (input.cost.total - input.cost.startup) * fraction,
+  };
   return planned({ ...plan, input: input.plan }, rows, cost, input.ordering);
 }
 
@@ -234,8 +263,16 @@ function optimizeOther(plan: PlanNode, ctx: Ctx): Planned {
     case 'setop': {
       const left = optimize(plan.left, ctx, null, 1);
       const right = optimize(plan.right, ctx, null, 1);
-      const rows = plan.op === 'union' ? left.rows + right.rows : plan.op === 'intersect' ? Math.min(left.rows, right.rows) : left.rows;
-      const cost = { startup: 0, total: left.cost.total + right.cost.total + (left.rows + right.rows) * CPU_OPERATOR_COST };
+      const rows =
+        plan.op === 'union'
+          ? left.rows + right.rows
+          : plan.op === 'intersect'
+            ? Math.min(left.rows, right.rows)
+            : left.rows;
+      const cost = {
+        startup: 0,
+        total: left.cost.total + right.cost.total + (left.rows + right.rows) * CPU_OPERATOR_COST,
+      };
       return planned({ ...plan, left: left.plan, right: right.plan }, rows, cost, []);
     }
     case 'recursiveUnion': {
@@ -247,10 +284,16 @@ function optimizeOther(plan: PlanNode, ctx: Ctx): Planned {
     }
     case 'apply': {
       const input = optimize(plan.input, ctx, null, 1);
-      const links = plan.links.map((l) => ({ id: l.id, link: { ...l.link, plan: optimize(l.link.plan, ctx, null, 1).plan } }));
+      const links = plan.links.map((l) => ({
+        id: l.id,
+        link: { ...l.link, plan: optimize(l.link.plan, ctx, null, 1).plan },
+      }));
       const perRow = links.reduce((n, l) => n + costOf(l.link.plan).total, 0);
       const correlated = links.some((l) => l.link.correlated.length > 0);
-      const cost = { startup: input.cost.startup, total: input.cost.total + (correlated ? input.rows : 1) * perRow };
+      const cost = {
+        startup: input.cost.startup,
+        total: input.cost.total + (correlated ? input.rows : 1) * perRow,
+      };
       return planned({ ...plan, input: input.plan, links }, input.rows, cost, input.ordering);
     }
     case 'window':
@@ -260,7 +303,12 @@ function optimizeOther(plan: PlanNode, ctx: Ctx): Planned {
       const input = optimize(plan.input, ctx, null, 1);
       const rows = plan.kind === 'projectSet' ? input.rows * 10 : input.rows;
       const cost = { startup: input.cost.startup, total: input.cost.total + input.rows * CPU_TUPLE_COST };
-      return planned({ ...plan, input: input.plan } as PlanNode, rows, cost, plan.kind === 'lockRows' ? input.ordering : []);
+      return planned(
+        { ...plan, input: input.plan } as PlanNode,
+        rows,
+        cost,
+        plan.kind === 'lockRows' ? input.ordering : [],
+      );
     }
     default:
       assert(false, `optimizeOther reached ${plan.kind}`);

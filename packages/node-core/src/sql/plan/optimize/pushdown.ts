@@ -70,15 +70,17 @@ function pushJoin(plan: Extract<PlanNode, { kind: 'join' }>, quals: Expr[]): Pla
   const condLeft: Expr[] = [];
   const condRight: Expr[] = [];
   const condition: Expr[] = [...toJoin];
+  // An ON qual over one side alone filters that side's input when the side is not preserved
+  // by the join (the right of LEFT/SEMI/ANTI, the left of RIGHT, either of INNER).
   for (const c of plan.condition.flatMap(conjuncts)) {
     if (
-      (type === 'inner' || type === 'semi' || type === 'anti' || type === 'right') &&
+      (type === 'inner' || type === 'left' || type === 'semi' || type === 'anti') &&
       within(c, rightIds) &&
       !plan.lateral &&
       !volatile(c)
     )
       condRight.push(c);
-    else if (type === 'inner' && within(c, leftIds) && !volatile(c)) toLeft.push(c);
+    else if ((type === 'inner' || type === 'right') && within(c, leftIds) && !volatile(c)) toLeft.push(c);
     else condition.push(c);
   }
   const joined: PlanNode = {

@@ -8,12 +8,12 @@
  * Exports: ColumnSource, StatsView, selectivity, distinctOf, DEFAULT_* constants.
  */
 import type { ColumnStats, TableRelation } from '../../../catalog/objects.js';
-import { type TypeSettings } from '../registry/registry.js';
-import { parseText } from '../../types/text-io.js';
 import { comparatorFor } from '../../types/compare.js';
 import { defaultTypeSettings } from '../../types/settings.js';
+import { parseText } from '../../types/text-io.js';
 import type { Value as TypedValue } from '../../types/value.js';
-import { collectColumns, type ColumnId, type Expr } from '../ir/expr.js';
+import { type ColumnId, collectColumns, type Expr } from '../ir/expr.js';
+import type { TypeSettings } from '../registry/registry.js';
 
 export const DEFAULT_EQ_SEL = 0.005;
 export const DEFAULT_INEQ_SEL = 1 / 3;
@@ -46,7 +46,10 @@ function parsed(source: ColumnSource): ParsedStats | null {
   if (cached !== undefined) return cached;
   let result: ParsedStats | null;
   try {
-    const mcv: ParsedStats['mcv'] = stats.mostCommon.map((m) => ({ value: parseText(source.type, m.value, settings), frequency: m.frequency }));
+    const mcv: ParsedStats['mcv'] = stats.mostCommon.map((m) => ({
+      value: parseText(source.type, m.value, settings),
+      frequency: m.frequency,
+    }));
     result = {
       stats,
       mcv,
@@ -212,9 +215,11 @@ export function selectivity(view: StatsView, e: Expr): number {
     case 'const':
       return e.value === true ? 1 : 0;
     case 'call':
-      if (e.comparison !== undefined && e.comparison !== null && e.args.length === 2) return comparisonSel(view, e);
+      if (e.comparison !== undefined && e.comparison !== null && e.args.length === 2)
+        return comparisonSel(view, e);
       if (e.name === '~~' || e.name === '~~*' || e.name === '~' || e.name === '~*') return DEFAULT_MATCH_SEL;
-      if (e.name === '!~~' || e.name === '!~~*' || e.name === '!~' || e.name === '!~*') return 1 - DEFAULT_MATCH_SEL;
+      if (e.name === '!~~' || e.name === '!~~*' || e.name === '!~' || e.name === '!~*')
+        return 1 - DEFAULT_MATCH_SEL;
       return DEFAULT_INEQ_SEL;
     case 'inList': {
       const col = columnOf(e.arg);
