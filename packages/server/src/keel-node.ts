@@ -13,6 +13,7 @@ import { makeScramVerifier, PgListener } from '@keel/wire';
 import { resolveAdminPassword } from './admin-password.js';
 import { startClusterControl } from './cluster/cluster-node.js';
 import type { NodeConfig } from './config.js';
+import { acquireDataDirLock } from './data-dir-lock.js';
 import { type HttpServerHandle, startHttpServer } from './http-server.js';
 import type { Logger } from './logger.js';
 import { NodeMetrics } from './metrics.js';
@@ -33,6 +34,8 @@ type Phase = 'starting' | 'ready' | 'stopping' | 'stopped';
 export async function startNode(config: NodeConfig, logger: Logger): Promise<RunningNode> {
   let phase: Phase = 'starting';
   mkdirSync(config.dataDir, { recursive: true });
+  // Held until the clean stop; a crash leaves a stale lock that the next start takes over.
+  const dataDirLock = acquireDataDirLock(config.dataDir);
   const fresh = !Engine.isInitialized(config.dataDir);
   const admin = fresh ? resolveAdminPassword(config.dataDir, process.env) : null;
 
@@ -165,6 +168,7 @@ export async function startNode(config: NodeConfig, logger: Logger): Promise<Run
       await engine.close();
       await cluster.close();
       await http.close();
+      dataDirLock.release();
       phase = 'stopped';
       logger.info({}, 'shutdown complete');
       resolveStopped();

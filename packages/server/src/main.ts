@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import path from 'node:path';
+import { isKeelError } from '@keel/errors';
 import { formatQuarantine, readQuarantine } from '@keel/node-core';
 import { parseCommandLine } from './cli.js';
 import { runClusterCommand } from './cluster-command.js';
@@ -60,8 +61,12 @@ main(process.argv.slice(2)).then(
       process.exitCode = 2;
       return;
     }
+    // A KeelError is an expected refusal (a locked or damaged data directory): say what and
+    // what to do, without a stack trace. Anything else is a bug and keeps its stack.
     process.stderr.write(
-      `keel: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+      isKeelError(error)
+        ? `keel: ${error.message} (SQLSTATE ${error.sqlstate})\n${error.hint === undefined ? '' : `hint: ${error.hint}\n`}`
+        : `keel: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
     );
     process.exitCode = 1;
   },

@@ -46,12 +46,12 @@ export class DataDirectory {
 
   /**
    * Whether the directory holds anything besides files a first start may leave (the admin
-   * password) and the cluster's own state (raft/, replication/, quarantine/), which a node that
+   * password, the server's lock file keel.pid) and the cluster's own state (raft/, replication/, quarantine/), which a node that
    * must bootstrap its database again (an interrupted base backup) keeps.
    */
   hasOtherContent(): boolean {
     if (!existsSync(this.root)) return false;
-    const kept = new Set(['admin-password', 'lost+found', 'raft', 'replication', 'quarantine']);
+    const kept = new Set(['admin-password', 'keel.pid', 'lost+found', 'raft', 'replication', 'quarantine']);
     return readdirSync(this.root).some((name) => !kept.has(name) && !name.startsWith('.'));
   }
 
