@@ -37,7 +37,9 @@ export async function startCluster(
   hooks: ClusterHooks,
 ): Promise<ClusterMembership> {
   const nodeId = config.nodeId ?? 'node1';
-  const raftLogger = logger.child({ component: 'raft' });
+  // The consensus package tags its own lines with component "raft"; tagging here too would
+  // write the key twice into every JSON line.
+  const raftLogger = logger;
   const peers = config.peers.filter((peer) => peer.id !== nodeId);
   const self = config.peers.find((peer) => peer.id === nodeId);
   const handle = await startRaftNode({
@@ -62,7 +64,7 @@ export async function startCluster(
       hooks.state.apply(applied.command, applied.index);
     },
     onFatal: (error) => {
-      raftLogger.fatal({ err: error }, 'raft stopped: the node cannot continue');
+      raftLogger.fatal({ component: 'raft', err: error }, 'raft stopped: the node cannot continue');
       process.exit(70);
     },
   });
