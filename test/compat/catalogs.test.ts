@@ -157,6 +157,36 @@ describe('catalog rows match PostgreSQL 15', () => {
   });
 });
 
+describe('more catalogs clients read', () => {
+  it('pg_description names its catalog (classoid::regclass), pg_sequence and information_schema.schemata agree', async () => {
+    await expectSame(`
+      SELECT d.objsubid, d.description, d.classoid::regclass::text
+      FROM pg_catalog.pg_description d WHERE d.objoid = 'child'::regclass ORDER BY 1`);
+    await expectSame(`
+      SELECT seqrelid::regclass::text, seqtypid::regtype::text, seqstart, seqincrement, seqmax, seqmin, seqcache, seqcycle
+      FROM pg_catalog.pg_sequence ORDER BY 1`);
+    await expectSame(`
+      SELECT schema_name FROM information_schema.schemata
+      WHERE schema_name IN ('public', 'pg_catalog', 'information_schema') ORDER BY 1`);
+    await expectSame(`
+      SELECT c.relname, a.amname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_am a ON a.oid = c.relam
+      WHERE c.relnamespace = 'public'::regnamespace ORDER BY 1`);
+  });
+
+  it('pg_proc lists built-in functions with their signatures', async () => {
+    const sql = `
+      SELECT proname, pronargs, prorettype::regtype::text, proretset, proisstrict, provolatile,
+             pg_catalog.array_to_string(proargtypes::regtype[], ',') AS args
+      FROM pg_catalog.pg_proc
+      WHERE pronamespace = 'pg_catalog'::regnamespace AND prokind = 'f'
+        AND (proname, pg_catalog.array_to_string(proargtypes::regtype[], ',')) IN
+            (('lower', 'text'), ('now', ''), ('generate_series', 'integer,integer'), ('version', ''),
+             ('abs', 'integer'), ('current_setting', 'text'))
+      ORDER BY 1`;
+    await expectSame(sql);
+  });
+});
+
 describe('live views', () => {
   it('reports a PostgreSQL 16 compatible version naming Keel', async () => {
     const result = await onKeel.query('SELECT version() AS v, current_setting($1) AS n', [

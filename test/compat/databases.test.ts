@@ -1,7 +1,8 @@
 /**
  * CREATE DATABASE and DROP DATABASE as test suites and ORMs use them: each database has its
  * own catalog (same table names, different contents), psql's \c moves between them, a database
- * with sessions cannot be dropped (55006), and neither statement runs in a transaction block.
+ * with sessions cannot be dropped (55006) unless WITH (FORCE) ends them first (57P01), and
+ * neither statement runs in a transaction block.
  */
 import { KeelProcess } from '@keel/testkit';
 import pg from 'pg';
@@ -80,5 +81,29 @@ describe('databases', () => {
     await admin.query('DROP DATABASE IF EXISTS app_two');
     await expect(inDatabase('app_two', async () => null)).rejects.toMatchObject({ code: '3D000' });
     await expect(admin.query('CREATE DATABASE app_one')).rejects.toMatchObject({ code: '42P04' });
+  });
+
+  it('DROP DATABASE ... WITH (FORCE) ends the sessions on it (FATAL 57P01), idle or in a transaction', async () => {
+    await admin.query('CREATE DATABASE forced');
+    const heard: { code?: string }[] = [];
+    const holders = [
+      new pg.Client(node.clientConfig({ database: 'forced' })),
+      new pg.Client(node.clientConfig({ database: 'forced' })),
+    ];
+    for (const holder of holders) {
+      holder.on('error', (error: { code?: string }) => heard.push(error));
+      await holder.connect();
+    }
+    await holders[1]?.query('BEGIN');
+    await holders[1]?.query('CREATE TABLE inside (id int)');
+    await expect(admin.query('DROP DATABASE forced WITH (FORCE, NOPE)')).rejects.toMatchObject({
+      code: '42601',
+    });
+    await expect(admin.query('DROP DATABASE forced')).rejects.toMatchObject({ code: '55006' });
+    await admin.query('DROP DATABASE forced WITH (FORCE)');
+    expect(heard.filter((e) => e.code === '57P01')).toHaveLength(2);
+    await expect(inDatabase('forced', async () => null)).rejects.toMatchObject({ code: '3D000' });
+    const listed = await admin.query("SELECT count(*)::int AS n FROM pg_database WHERE datname = 'forced'");
+    expect(listed.rows).toEqual([{ n: 0 }]);
   });
 });

@@ -2,8 +2,10 @@
  * Session settings as clients use them: SET, SET LOCAL (undone at transaction end), RESET, SHOW,
  * current_setting()/set_config(), errors for unknown settings and bad values, ParameterStatus
  * messages for the settings PostgreSQL reports (TimeZone, DateStyle, application_name, ...).
- * LISTEN/NOTIFY/UNLISTEN: notifications reach other sessions through node-postgres'
- * `notification` event when the sending transaction commits, and never when it rolls back.
+ * LISTEN/NOTIFY/UNLISTEN and pg_notify(): notifications reach other sessions through
+ * node-postgres' `notification` event when the sending transaction commits, in commit order,
+ * never when it (or the savepoint around the NOTIFY) rolls back; LISTEN itself takes effect at
+ * commit; a listener inside a transaction block hears them when the block ends.
  */
 import { KeelProcess, waitFor } from '@keel/testkit';
 import pg from 'pg';
@@ -125,6 +127,115 @@ describe('session settings', () => {
   });
 });
 
+describe('setting values as PostgreSQL normalizes them', () => {
+  it('time zones given as offsets, zone names, DateStyle halves, units and levels', async () => {
+    const client = await connected();
+    const statuses = parameterStatuses(client);
+    await client.query('SET TIME ZONE -5');
+    expect(await show(client, 'TimeZone')).toBe('<-05>+05');
+    await client.query("SET TIME ZONE INTERVAL '+02:00' HOUR TO MINUTE");
+    expect(await show(client, 'TimeZone')).toBe('<+02>-02');
+    const east = await client.query("SELECT '2024-01-01 00:00:00+00'::timestamptz::text AS t");
+    expect(east.rows[0]).toEqual({ t: '2024-01-01 02:00:00+02' });
+    await client.query("SET TimeZone = '5.5'");
+    expect(await show(client, 'TimeZone')).toBe('<+05:30>-05:30');
+    await client.query("SET TimeZone = 'Asia/Kolkata'");
+    expect(await show(client, 'TimeZone')).toBe('Asia/Kolkata');
+    expect(statuses).toEqual([
+      ['TimeZone', '<-05>+05'],
+      ['TimeZone', '<+02>-02'],
+      ['TimeZone', '<+05:30>-05:30'],
+      ['TimeZone', 'Asia/Kolkata'],
+    ]);
+
+    await client.query("SET DateStyle = 'German'");
+    expect(await show(client, 'DateStyle')).toBe('German, DMY');
+    await client.query('SET DateStyle = ISO');
+    expect(await show(client, 'DateStyle')).toBe('ISO, DMY');
+    await client.query('SET DateStyle = ymd');
+    expect(await show(client, 'DateStyle')).toBe('ISO, YMD');
+
+    await client.query("SET lock_timeout = '1500us'");
+    expect(await show(client, 'lock_timeout')).toBe('2ms');
+    await expect(client.query('SET statement_timeout = -1')).rejects.toMatchObject({
+      code: '22023',
+      message: '-1 ms is outside the valid range for parameter "statement_timeout" (0 .. 2147483647)',
+    });
+    await client.query('SET client_min_messages = debug');
+    expect(await show(client, 'client_min_messages')).toBe('debug2');
+    await client.query("SET application_name = 'café'");
+    expect(await show(client, 'application_name')).toBe('caf\\xc3\\xa9');
+    await client.query('SET SESSION AUTHORIZATION DEFAULT');
+    await client.query('RESET SESSION AUTHORIZATION');
+    await client.end();
+  });
+
+  it('pg_settings gives vartype, unit, range and enum values, and the setting in its unit', async () => {
+    const client = await connected();
+    await client.query("SET statement_timeout = '5s'");
+    const rows = await client.query(
+      "SELECT name, setting, unit, vartype, min_val, max_val, enumvals FROM pg_settings WHERE name IN ('statement_timeout', 'bytea_output', 'extra_float_digits', 'jit', 'work_mem', 'search_path') ORDER BY name",
+    );
+    expect(rows.rows).toEqual([
+      {
+        name: 'bytea_output',
+        setting: 'hex',
+        unit: null,
+        vartype: 'enum',
+        min_val: null,
+        max_val: null,
+        enumvals: ['hex', 'escape'],
+      },
+      {
+        name: 'extra_float_digits',
+        setting: '1',
+        unit: null,
+        vartype: 'integer',
+        min_val: '-15',
+        max_val: '3',
+        enumvals: null,
+      },
+      {
+        name: 'jit',
+        setting: 'off',
+        unit: null,
+        vartype: 'bool',
+        min_val: null,
+        max_val: null,
+        enumvals: null,
+      },
+      {
+        name: 'search_path',
+        setting: '"$user", public',
+        unit: null,
+        vartype: 'string',
+        min_val: null,
+        max_val: null,
+        enumvals: null,
+      },
+      {
+        name: 'statement_timeout',
+        setting: '5000',
+        unit: 'ms',
+        vartype: 'integer',
+        min_val: '0',
+        max_val: '2147483647',
+        enumvals: null,
+      },
+      {
+        name: 'work_mem',
+        setting: '4096',
+        unit: 'kB',
+        vartype: 'integer',
+        min_val: '64',
+        max_val: '2147483647',
+        enumvals: null,
+      },
+    ]);
+    await client.end();
+  });
+});
+
 describe('LISTEN / NOTIFY', () => {
   it('delivers committed notifications (once per transaction), not rolled-back ones, and stops after UNLISTEN', async () => {
     const listener = await connected();
@@ -157,6 +268,96 @@ describe('LISTEN / NOTIFY', () => {
     await waitFor(() => received.length >= 3, { what: 'the marker notification' });
     expect(received[2]).toMatchObject({ channel: 'other', payload: 'marker' });
     expect(received.some((n) => n.payload === 'rolled back' || n.payload === 'after unlisten')).toBe(false);
+    await listener.end();
+    await sender.end();
+  });
+
+  it('delivers in commit order, drops NOTIFYs of rolled-back savepoints, and makes LISTEN transactional', async () => {
+    const listener = await connected();
+    const first = await connected();
+    const second = await connected();
+    const received: string[] = [];
+    listener.on('notification', (n) => received.push(`${n.channel}:${n.payload}`));
+
+    await listener.query('BEGIN');
+    await listener.query('LISTEN rolled_back_listen');
+    await listener.query('ROLLBACK');
+    await listener.query('LISTEN ordered');
+
+    await first.query('BEGIN');
+    await first.query("NOTIFY ordered, 'first NOTIFY, second COMMIT'");
+    await second.query('BEGIN');
+    await second.query("NOTIFY ordered, 'second NOTIFY, first COMMIT'");
+    await second.query('COMMIT');
+    await first.query('COMMIT');
+
+    await first.query('BEGIN');
+    await first.query('SAVEPOINT s');
+    await first.query("NOTIFY ordered, 'undone by ROLLBACK TO'");
+    await first.query('ROLLBACK TO SAVEPOINT s');
+    await first.query('SAVEPOINT t');
+    await first.query("NOTIFY ordered, 'kept by RELEASE'");
+    await first.query('RELEASE SAVEPOINT t');
+    await first.query("NOTIFY rolled_back_listen, 'nobody listens'");
+    await first.query('COMMIT');
+    await second.query("NOTIFY ordered, 'marker'");
+
+    await waitFor(() => received.includes('ordered:marker'), { what: 'the marker notification' });
+    expect(received).toEqual([
+      'ordered:second NOTIFY, first COMMIT',
+      'ordered:first NOTIFY, second COMMIT',
+      'ordered:kept by RELEASE',
+      'ordered:marker',
+    ]);
+    for (const client of [listener, first, second]) await client.end();
+  });
+
+  it('holds notifications while the listener is inside a transaction block', async () => {
+    const listener = await connected();
+    const sender = await connected();
+    const received: string[] = [];
+    listener.on('notification', (n) => received.push(String(n.payload)));
+    await listener.query('LISTEN held');
+    await listener.query('BEGIN');
+    await sender.query("NOTIFY held, 'while in a block'");
+    // ReadyForQuery of this SELECT (status T) must not carry the notification.
+    await listener.query('SELECT 1');
+    expect(received).toEqual([]);
+    await listener.query('COMMIT');
+    expect(received).toEqual(['while in a block']);
+    await listener.end();
+    await sender.end();
+  });
+
+  it('pg_notify(channel, payload) notifies like NOTIFY; bad channels and payloads fail with 22023', async () => {
+    const listener = await connected();
+    const sender = await connected();
+    const received: { channel: string; payload: string | undefined }[] = [];
+    listener.on('notification', (n) => received.push({ channel: n.channel, payload: n.payload }));
+    await listener.query('LISTEN "Mixed Case"');
+    await sender.query('BEGIN');
+    await sender.query("SELECT pg_notify('Mixed Case', 'rolled back')");
+    await sender.query('ROLLBACK');
+    const result = await sender.query('SELECT pg_notify($1, $2) AS v', ['Mixed Case', 'from pg_notify']);
+    expect(result.rows).toEqual([{ v: '' }]);
+    await sender.query("SELECT pg_notify('Mixed Case', NULL)");
+    await waitFor(() => received.length >= 2, { what: 'two notifications' });
+    expect(received).toEqual([
+      { channel: 'Mixed Case', payload: 'from pg_notify' },
+      { channel: 'Mixed Case', payload: '' },
+    ]);
+    await expect(sender.query("SELECT pg_notify('', 'x')")).rejects.toMatchObject({
+      code: '22023',
+      message: 'channel name cannot be empty',
+    });
+    await expect(sender.query(`SELECT pg_notify('${'c'.repeat(64)}', 'x')`)).rejects.toMatchObject({
+      code: '22023',
+      message: 'channel name too long',
+    });
+    await expect(sender.query(`NOTIFY big, '${'p'.repeat(8000)}'`)).rejects.toMatchObject({
+      code: '22023',
+      message: 'payload string too long',
+    });
     await listener.end();
     await sender.end();
   });

@@ -11,6 +11,8 @@
  * Exports: Backend, BackendSession, ResultSink, ColumnDescription, StatementDescription, ...
  */
 
+import type { KeelError } from '@keel/errors';
+
 /** A PostgreSQL type OID (int4 is 23, text is 25, ...). */
 export type TypeOid = number;
 
@@ -123,6 +125,14 @@ export interface BackendSession {
   takeNotifications(): { processId: number; channel: string; payload: string }[];
   /** Set by the engine when notifications arrive while idle, so the wire layer can flush them. */
   onNotification(listener: () => void): void;
+
+  /**
+   * Optional: registers who ends the connection when the engine ends the session by itself
+   * (idle_in_transaction_session_timeout, idle_session_timeout, pg_terminate_backend of an idle
+   * session). The wire layer sends `error` as a FATAL ErrorResponse and closes the connection:
+   * at once while the session waits for its client, after the current message otherwise.
+   */
+  onTerminate?(listener: (error: KeelError) => void): void;
 
   /** CancelRequest for this session: the running statement fails with 57014. */
   cancel(): void;

@@ -14,6 +14,7 @@ import type { CatalogReader, ReferencingForeignKey, VirtualTable } from '../sql/
 import type { Engine } from './engine.js';
 import type { Session } from './session.js';
 import { callCatalogFunction } from './system-views/catalog-functions.js';
+import { findSystemViewByOid } from './system-views/definitions.js';
 import { systemNamespaces, systemView } from './system-views/index.js';
 
 export class EngineCatalogReader implements CatalogReader {
@@ -99,7 +100,15 @@ export class EngineCatalogReader implements CatalogReader {
 
   regclassOut(oid: Oid): string {
     const relation = this.view.relation(oid);
-    if (relation === null) return String(oid);
+    if (relation === null) {
+      // System catalogs: unqualified when search_path finds them (pg_catalog always is).
+      const system = findSystemViewByOid(oid);
+      if (system === undefined) return String(oid);
+      const visible = this.resolveRelation(null, system.name);
+      return visible !== null && visible.oid === oid
+        ? quoteIdentifier(system.name)
+        : `${system.schema}.${quoteIdentifier(system.name)}`;
+    }
     const visible = this.resolveRelation(null, relation.name)?.oid === oid;
     if (visible) return quoteIdentifier(relation.name);
     const namespace = this.namespace(relation.namespaceOid);

@@ -159,6 +159,21 @@ function ddlStorage(engine: Engine, session: Session, txn: Transaction): DdlStor
       txn.onAbort.push(() => engine.catalogHeaps.forgetDatabase(database.oid));
     },
     sessionsConnectedTo: (databaseOid) => engine.sessionsOn(databaseOid, session).length,
+    terminateSessionsOf: async (databaseOid, timeoutMs) => {
+      for (const other of engine.sessionsOn(databaseOid, session)) {
+        const error = new KeelError(
+          SqlState.AdminShutdown,
+          'terminating connection due to administrator command',
+          { severity: 'FATAL' },
+        );
+        if (other.isRunningStatement) other.raiseInterrupt(error);
+        else other.terminate(error);
+      }
+      const deadline = Date.now() + timeoutMs;
+      while (engine.sessionsOn(databaseOid, session).length > 0 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    },
     dropDatabaseStorageAtCommit: (database) => {
       const view = engine.catalog.view(database.oid, null);
       for (const relation of view.relations()) {

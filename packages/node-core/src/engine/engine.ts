@@ -156,6 +156,8 @@ export class Engine implements Backend, SessionHost {
     this.sequences = parts.sequences;
     this.tempDir = path.join(os.tmpdir(), `keel-${process.pid}-${randomBytes(4).toString('hex')}`);
     this.utility = new UtilityRunner(this);
+    // Notifications are delivered as commits become visible, so listeners hear them in commit order.
+    this.txns.addObserver(this.utility.notifications);
     this.autovacuum = new Autovacuum(
       this,
       autovacuumSettingsFrom(process.env, options.autovacuum),
@@ -550,6 +552,11 @@ export class Engine implements Backend, SessionHost {
     const resolver =
       session === undefined ? undefined : catalogResolverFor(this.catalogReader(session, session.block.txn));
     return encodeRows(rows, columns, formats, typeSettingsOf(settings, resolver));
+  }
+
+  /** pg_notify(): a NOTIFY queued in `txn`, delivered to listeners when it commits. */
+  notify(txn: Transaction, pid: number, channel: string, payload: string): void {
+    this.utility.notifications.notify(txn, pid, channel, payload);
   }
 
   transactionEnded(_session: Session, txn: Transaction, committed: boolean): void {

@@ -38,7 +38,10 @@ export class Settings implements SessionSettings {
     for (const [name, value] of expandStartupOptions(startupOverrides)) {
       const spec = specsByName.get(name.toLowerCase());
       if (spec === undefined || spec.readOnly) continue;
-      this.values.set(spec.name.toLowerCase(), spec.normalize(value));
+      this.values.set(
+        spec.name.toLowerCase(),
+        spec.normalize(value, this.values.get(spec.name.toLowerCase())),
+      );
     }
     for (const [key, value] of this.values) this.sessionDefaults.set(key, value);
   }
@@ -66,7 +69,7 @@ export class Settings implements SessionSettings {
     if (spec?.readOnly) {
       throw new KeelError(SqlState.CantChangeRuntimeParam, `parameter "${spec.name}" cannot be changed`);
     }
-    const normalized = spec === undefined ? value : spec.normalize(value);
+    const normalized = spec === undefined ? value : spec.normalize(value, this.values.get(key));
     if (isLocal && !this.inTransaction) return; // PostgreSQL warns and ignores SET LOCAL outside a block.
     if (this.inTransaction)
       this.undo.push({ key, previous: this.values.get(key), level: isLocal ? -1 : this.level });

@@ -337,6 +337,11 @@ export class Session implements BackendSession {
     this.terminateListener = listener;
   }
 
+  /** True while a statement of this session runs (pg_stat_activity's 'active'). */
+  get isRunningStatement(): boolean {
+    return this.activity.state === 'active';
+  }
+
   /** pg_terminate_backend and shutdown: the running statement fails with this error. */
   raiseInterrupt(error: KeelError): void {
     if (this.activity.state !== 'active') return;

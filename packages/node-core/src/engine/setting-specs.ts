@@ -10,15 +10,39 @@ import { KeelError, SqlState } from '@keel/errors';
 export const SERVER_VERSION = '16.4 (Keel 0.1.0)';
 export const SERVER_VERSION_NUM = '160004';
 
+/** How pg_settings describes a setting: its vartype, unit, range and enum values. */
+export interface SettingKind {
+  vartype: 'bool' | 'integer' | 'real' | 'string' | 'enum';
+  /** 'ms' or 'kB': pg_settings.setting is then the value in this unit. */
+  unit: 'ms' | 'kB' | null;
+  min: string | null;
+  max: string | null;
+  enumvals: string[] | null;
+}
+
+type Normalizer = ((value: string, current?: string) => string) & { kind?: SettingKind };
+
+function withKind<F extends (value: string, current?: string) => string>(
+  fn: F,
+  kind: Partial<SettingKind>,
+): F {
+  (fn as Normalizer).kind = { vartype: 'string', unit: null, min: null, max: null, enumvals: null, ...kind };
+  return fn;
+}
+
 export interface SettingSpec {
   name: string;
+  kind: SettingKind;
   defaultValue: string;
   /** Sent as ParameterStatus at startup and whenever it changes (GUC_REPORT). */
   report: boolean;
   /** Only the server sets it; SET fails with 55P02 (or 25001 for transaction settings via SET). */
   readOnly: boolean;
-  /** Validates and returns the canonical display form; throws 22023 for a bad value. */
-  normalize(value: string): string;
+  /**
+   * Validates and returns the canonical display form; throws 22023 for a bad value. `current`
+   * is the value being replaced (DateStyle keeps the half a new value leaves out).
+   */
+  normalize(value: string, current?: string): string;
 }
 
 const badValue = (name: string, value: string, hint?: string): KeelError =>
@@ -31,23 +55,29 @@ const badValue = (name: string, value: string, hint?: string): KeelError =>
 const anyText = (value: string): string => value;
 
 function oneOf(name: string, values: readonly string[]): (value: string) => string {
-  return (value) => {
-    const lower = value.trim().toLowerCase();
-    const match = values.find((candidate) => candidate.toLowerCase() === lower);
-    if (match === undefined) {
-      throw badValue(name, value, `Available values: ${values.join(', ')}.`);
-    }
-    return match;
-  };
+  return withKind(
+    (value: string) => {
+      const lower = value.trim().toLowerCase();
+      const match = values.find((candidate) => candidate.toLowerCase() === lower);
+      if (match === undefined) {
+        throw badValue(name, value, `Available values: ${values.join(', ')}.`);
+      }
+      return match;
+    },
+    { vartype: 'enum', enumvals: [...values] },
+  );
 }
 
 function booleanSetting(name: string): (value: string) => string {
-  return (value) => {
-    const lower = value.trim().toLowerCase();
-    if (['on', 'true', 'yes', '1', 't', 'y'].includes(lower)) return 'on';
-    if (['off', 'false', 'no', '0', 'f', 'n'].includes(lower)) return 'off';
-    throw new KeelError(SqlState.InvalidParameterValue, `parameter "${name}" requires a Boolean value`);
-  };
+  return withKind(
+    (value: string) => {
+      const lower = value.trim().toLowerCase();
+      if (['on', 'true', 'yes', '1', 't', 'y'].includes(lower)) return 'on';
+      if (['off', 'false', 'no', '0', 'f', 'n'].includes(lower)) return 'off';
+      throw new KeelError(SqlState.InvalidParameterValue, `parameter "${name}" requires a Boolean value`);
+    },
+    { vartype: 'bool' },
+  );
 }
 
 const timeUnits: [string, number][] = [
@@ -58,18 +88,42 @@ const timeUnits: [string, number][] = [
   ['ms', 1],
 ];
 
-/** Milliseconds settings: accepts "5000", "5s", "1min"; displays like PostgreSQL ("5s", "0"). */
+/** Round half to even, as PostgreSQL's rint() when it converts a value to the setting's unit. */
+function roundHalfEven(x: number): number {
+  const floor = Math.floor(x);
+  const fraction = x - floor;
+  if (fraction > 0.5) return floor + 1;
+  if (fraction < 0.5) return floor;
+  return floor % 2 === 0 ? floor : floor + 1;
+}
+
+/**
+ * Milliseconds settings: accepts "5000", "5s", "1min", "500us"; displays like PostgreSQL ("5s",
+ * "0"); out of range fails with PostgreSQL's message.
+ */
 function durationSetting(name: string): (value: string) => string {
-  return (value) => {
-    const match = /^\s*(-?\d+(?:\.\d+)?)\s*(ms|s|min|h|d)?\s*$/i.exec(value);
-    if (match === null)
-      throw badValue(name, value, 'Valid units for this parameter are "ms", "s", "min", "h", and "d".');
-    const unit = (match[2] ?? 'ms').toLowerCase();
-    const factor = timeUnits.find(([u]) => u === unit)?.[1] ?? 1;
-    const ms = Math.round(Number(match[1]) * factor);
-    if (ms < 0 || ms > 2_147_483_647) throw badValue(name, value);
-    return formatDuration(ms);
-  };
+  return withKind(
+    (value: string) => {
+      const match = /^\s*(-?\d+(?:\.\d+)?)\s*(us|ms|s|min|h|d)?\s*$/i.exec(value);
+      if (match === null)
+        throw badValue(
+          name,
+          value,
+          'Valid units for this parameter are "us", "ms", "s", "min", "h", and "d".',
+        );
+      const unit = (match[2] ?? 'ms').toLowerCase();
+      const factor = unit === 'us' ? 0.001 : (timeUnits.find(([u]) => u === unit)?.[1] ?? 1);
+      const ms = roundHalfEven(Number(match[1]) * factor);
+      if (ms < 0 || ms > 2_147_483_647) {
+        throw new KeelError(
+          SqlState.InvalidParameterValue,
+          `${ms} ms is outside the valid range for parameter "${name}" (0 .. 2147483647)`,
+        );
+      }
+      return formatDuration(ms);
+    },
+    { vartype: 'integer', unit: 'ms', min: '0', max: '2147483647' },
+  );
 }
 
 export function formatDuration(ms: number): string {
@@ -94,16 +148,19 @@ const memoryUnits: [string, number][] = [
 ];
 
 function memorySetting(name: string): (value: string) => string {
-  return (value) => {
-    const match = /^\s*(\d+)\s*(kB|MB|GB|TB)?\s*$/i.exec(value);
-    if (match === null)
-      throw badValue(name, value, 'Valid units for this parameter are "kB", "MB", "GB", and "TB".');
-    const unit = memoryUnits.find(([u]) => u.toLowerCase() === (match[2] ?? 'kB').toLowerCase());
-    const kb = Number(match[1]) * (unit?.[1] ?? 1);
-    if (kb < 64) throw badValue(name, value);
-    for (const [u, factor] of memoryUnits) if (kb % factor === 0) return `${kb / factor}${u}`;
-    return `${kb}kB`;
-  };
+  return withKind(
+    (value: string) => {
+      const match = /^\s*(\d+)\s*(kB|MB|GB|TB)?\s*$/i.exec(value);
+      if (match === null)
+        throw badValue(name, value, 'Valid units for this parameter are "kB", "MB", "GB", and "TB".');
+      const unit = memoryUnits.find(([u]) => u.toLowerCase() === (match[2] ?? 'kB').toLowerCase());
+      const kb = Number(match[1]) * (unit?.[1] ?? 1);
+      if (kb < 64) throw badValue(name, value);
+      for (const [u, factor] of memoryUnits) if (kb % factor === 0) return `${kb / factor}${u}`;
+      return `${kb}kB`;
+    },
+    { vartype: 'integer', unit: 'kB', min: '64', max: '2147483647' },
+  );
 }
 
 /** Bytes of a memory setting's display form. */
@@ -114,26 +171,34 @@ export function memoryBytes(display: string): number {
 }
 
 function integerSetting(name: string, min: number, max: number): (value: string) => string {
-  return (value) => {
-    const n = Number(value.trim());
-    if (!Number.isInteger(n)) {
-      throw new KeelError(
-        SqlState.InvalidParameterValue,
-        `invalid value for parameter "${name}": "${value}"`,
-      );
-    }
-    if (n < min || n > max) {
-      throw new KeelError(
-        SqlState.InvalidParameterValue,
-        `${n} is outside the valid range for parameter "${name}" (${min} .. ${max})`,
-      );
-    }
-    return String(n);
-  };
+  return withKind(
+    (value: string) => {
+      const n = Number(value.trim());
+      if (!Number.isInteger(n)) {
+        throw new KeelError(
+          SqlState.InvalidParameterValue,
+          `invalid value for parameter "${name}": "${value}"`,
+        );
+      }
+      if (n < min || n > max) {
+        throw new KeelError(
+          SqlState.InvalidParameterValue,
+          `${n} is outside the valid range for parameter "${name}" (${min} .. ${max})`,
+        );
+      }
+      return String(n);
+    },
+    { vartype: 'integer', min: String(min), max: String(max) },
+  );
 }
 
-function dateStyle(value: string): string {
-  let output = 'ISO';
+/**
+ * PostgreSQL's check_datestyle: a value may name the output style, the field order, or both;
+ * the half it leaves out keeps its current value (German alone implies DMY).
+ */
+function dateStyle(value: string, current = 'ISO, MDY'): string {
+  const [currentOutput = 'ISO', currentOrder = 'MDY'] = current.split(',').map((p) => p.trim());
+  let output: string | null = null;
   let order: string | null = null;
   for (const part of value.split(',').map((p) => p.trim().toLowerCase())) {
     if (part === 'iso') output = 'ISO';
@@ -143,22 +208,83 @@ function dateStyle(value: string): string {
     else if (part === 'mdy' || part === 'us' || part === 'noneuropean') order = 'MDY';
     else if (part === 'dmy' || part === 'euro' || part === 'european') order = 'DMY';
     else if (part === 'ymd') order = 'YMD';
-    else if (part !== 'default') throw badValue('DateStyle', value);
+    else if (part === 'default') {
+      output ??= 'ISO';
+      order ??= 'MDY';
+    } else throw badValue('DateStyle', value);
   }
-  // As PostgreSQL's check_datestyle: German implies DMY unless an order is given.
-  return `${output}, ${order ?? (output === 'German' ? 'DMY' : 'MDY')}`;
+  if (output === 'German' && order === null) order = 'DMY';
+  return `${output ?? currentOutput}, ${order ?? currentOrder}`;
 }
 
+/** PostgreSQL 16's pg_clean_ascii: bytes outside printable ASCII become \xNN (application_name). */
+function cleanAscii(value: string): string {
+  let out = '';
+  for (const byte of Buffer.from(value, 'utf8')) {
+    out += byte < 32 || byte > 126 ? `\\x${byte.toString(16).padStart(2, '0')}` : String.fromCharCode(byte);
+  }
+  return out;
+}
+
+/**
+ * PostgreSQL's name of a fixed-offset zone (pg_tzset_offset): `secondsWest` 18000 is "<-05>+05",
+ * -19800 is "<+05:30>-05:30".
+ */
+export function offsetZoneName(secondsWest: number): string {
+  let rest = Math.abs(secondsWest);
+  let text = String(Math.floor(rest / 3600)).padStart(2, '0');
+  rest %= 3600;
+  if (rest !== 0) {
+    text += `:${String(Math.floor(rest / 60)).padStart(2, '0')}`;
+    rest %= 60;
+    if (rest !== 0) text += `:${String(rest).padStart(2, '0')}`;
+  }
+  return secondsWest > 0 ? `<-${text}>+${text}` : `<+${text}>-${text}`;
+}
+
+/**
+ * As PostgreSQL's check_timezone: a number is hours east of UTC (SQL convention) and shows as
+ * the POSIX name of that offset; a zone name keeps the spelling the client used (Asia/Kolkata
+ * stays Asia/Kolkata), with the database's case when it differs only in case.
+ */
 function timeZone(value: string): string {
   const trimmed = value.trim();
   if (/^(utc|gmt|z|zulu)$/i.test(trimmed)) return 'UTC';
-  if (/^[+-]?\d{1,2}(:\d{2})?$/.test(trimmed)) return trimmed;
+  if (/^[+-]?(\d+(\.\d*)?|\.\d+)$/.test(trimmed)) {
+    const hours = Number(trimmed);
+    if (Math.abs(hours) > 24 * 7) throw badValue('TimeZone', value);
+    return offsetZoneName(Math.round(-hours * 3600));
+  }
+  if (/^[+-]?\d{1,2}(:\d{2}){1,2}$/.test(trimmed) || /^<[^>]+>[+-]?\d/.test(trimmed)) return trimmed;
   try {
     const resolved = new Intl.DateTimeFormat('en-US', { timeZone: trimmed }).resolvedOptions().timeZone;
-    return resolved === 'Etc/UTC' ? trimmed : resolved;
+    return resolved.toLowerCase() === trimmed.toLowerCase() ? resolved : trimmed;
   } catch {
     throw badValue('TimeZone', value);
   }
+}
+
+/** client_min_messages: PostgreSQL's levels; "debug" is debug2, "info" is accepted as in PostgreSQL. */
+const clientMinMessages = withKind(clientMinMessagesOf, {
+  vartype: 'enum',
+  enumvals: ['debug5', 'debug4', 'debug3', 'debug2', 'debug1', 'log', 'notice', 'warning', 'error'],
+});
+
+function clientMinMessagesOf(value: string): string {
+  const lower = value.trim().toLowerCase();
+  if (lower === 'debug') return 'debug2';
+  return oneOf('client_min_messages', [
+    'debug5',
+    'debug4',
+    'debug3',
+    'debug2',
+    'debug1',
+    'log',
+    'notice',
+    'warning',
+    'error',
+    'info',
+  ])(lower);
 }
 
 const isolation = oneOf('default_transaction_isolation', [
@@ -174,7 +300,21 @@ function spec(
   normalize: (v: string) => string,
   flags: { report?: boolean; readOnly?: boolean } = {},
 ): SettingSpec {
-  return { name, defaultValue, normalize, report: flags.report ?? false, readOnly: flags.readOnly ?? false };
+  const kind: SettingKind = (normalize as Normalizer).kind ?? {
+    vartype: 'string',
+    unit: null,
+    min: null,
+    max: null,
+    enumvals: null,
+  };
+  return {
+    name,
+    kind,
+    defaultValue,
+    normalize,
+    report: flags.report ?? false,
+    readOnly: flags.readOnly ?? false,
+  };
 }
 
 export const settingSpecs: readonly SettingSpec[] = [
@@ -202,7 +342,7 @@ export const settingSpecs: readonly SettingSpec[] = [
   spec(
     'IntervalStyle',
     'postgres',
-    oneOf('IntervalStyle', ['postgres', 'postgres_verbose', 'sql_standard', 'iso_8601']),
+    oneOf('intervalstyle', ['postgres', 'postgres_verbose', 'sql_standard', 'iso_8601']),
     {
       report: true,
     },
@@ -223,7 +363,7 @@ export const settingSpecs: readonly SettingSpec[] = [
     },
     { report: true },
   ),
-  spec('application_name', '', anyText, { report: true }),
+  spec('application_name', '', cleanAscii, { report: true }),
   spec('is_superuser', 'off', anyText, { report: true, readOnly: true }),
   spec('session_authorization', '', anyText, { report: true, readOnly: true }),
   spec('in_hot_standby', 'off', anyText, { report: true, readOnly: true }),
@@ -237,21 +377,7 @@ export const settingSpecs: readonly SettingSpec[] = [
   spec('idle_in_transaction_session_timeout', '0', durationSetting('idle_in_transaction_session_timeout')),
   spec('idle_session_timeout', '0', durationSetting('idle_session_timeout')),
   spec('deadlock_timeout', '1s', durationSetting('deadlock_timeout')),
-  spec(
-    'client_min_messages',
-    'notice',
-    oneOf('client_min_messages', [
-      'debug5',
-      'debug4',
-      'debug3',
-      'debug2',
-      'debug1',
-      'log',
-      'notice',
-      'warning',
-      'error',
-    ]),
-  ),
+  spec('client_min_messages', 'notice', clientMinMessages),
   spec('extra_float_digits', '1', integerSetting('extra_float_digits', -15, 3)),
   spec('default_transaction_isolation', 'read committed', isolation),
   spec('default_transaction_deferrable', 'off', booleanSetting('default_transaction_deferrable')),

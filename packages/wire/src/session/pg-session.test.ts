@@ -81,6 +81,40 @@ describe('termination', () => {
     ]);
   });
 
+  test('the engine ends an idle session by itself: FATAL error at once, then the connection closes', async () => {
+    const harness = await loggedIn();
+    await harness.send({ kind: 'query', sql: 'begin' });
+    lines(harness);
+    harness.backendSession.terminateFromEngine(
+      new KeelError(
+        SqlState.IdleInTransactionSessionTimeout,
+        'terminating connection due to idle-in-transaction timeout',
+        { severity: 'FATAL' },
+      ),
+    );
+    await harness.done;
+    expect(lines(harness)).toEqual([
+      'ErrorResponse FATAL 25P03 "terminating connection due to idle-in-transaction timeout"',
+    ]);
+    expect(harness.connection.ended).toBe(true);
+    expect(harness.backendSession.closed).toBe(true);
+  });
+
+  test('an engine termination during a statement ends the session once the statement is done', async () => {
+    const harness = await loggedIn();
+    harness.connection.send({ kind: 'query', sql: 'wait' });
+    await harness.backendSession.waiting;
+    harness.backendSession.terminateFromEngine(adminShutdown());
+    expect(harness.finished).toBe(false);
+    harness.backendSession.release();
+    await harness.done;
+    expect(lines(harness)).toEqual([
+      'CommandComplete SELECT 0',
+      'ReadyForQuery I',
+      'ErrorResponse FATAL 57P01 "terminating connection due to administrator command"',
+    ]);
+  });
+
   test('terminating during authentication ends the session with that error', async () => {
     const harness = new SessionHarness();
     await harness.send({

@@ -140,6 +140,9 @@ export class PgSession {
       this.options.logger,
     );
     this.backendSession = started.session;
+    // The engine may end the session by itself (idle timeouts, pg_terminate_backend): the same
+    // path as a shutdown, so an idle session ends at once with the FATAL error.
+    started.session.onTerminate?.((error) => this.terminate(error));
     for (const [name, value] of started.parameters) this.io.send(encodeParameterStatus(name, value));
     this.io.send(encodeBackendKeyData(processId, secretKey));
     return started.session;

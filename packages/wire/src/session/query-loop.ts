@@ -10,6 +10,7 @@
  *
  * Before each ReadyForQuery the session sends changed ParameterStatus values and pending
  * notifications; while idle after one, a notification is sent as soon as the engine signals it.
+ * Notifications wait while a transaction block is open (status T or E), as in PostgreSQL.
  * CopyData/CopyDone/CopyFail arriving here are leftovers of a COPY that already failed and are
  * ignored, as PostgreSQL does. Backend errors are reported by error-reporting.ts; a FATAL one
  * (or a termination request) ends the loop by throwing it to the session.
@@ -215,7 +216,9 @@ export class QueryLoop {
     this.idleAfterReady = true;
   }
 
+  /** Only between transactions: PostgreSQL holds notifications while a transaction block is open. */
   private sendNotifications(): void {
+    if (this.session.transactionStatus !== 'I') return;
     for (const { processId, channel, payload } of this.session.takeNotifications()) {
       this.io.send(encodeNotificationResponse(processId, channel, payload));
     }

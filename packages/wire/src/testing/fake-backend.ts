@@ -113,6 +113,7 @@ export class FakeBackendSession implements BackendSession {
   private parameterChanges: [string, string][] = [];
   private notifications: { processId: number; channel: string; payload: string }[] = [];
   private notificationListener: () => void = () => {};
+  private terminateListener: ((error: KeelError) => void) | null = null;
 
   constructor(readonly startup: SessionStartup) {
     this.waiting = this.nextWait();
@@ -224,6 +225,15 @@ export class FakeBackendSession implements BackendSession {
   deliverNotification(channel: string, payload: string): void {
     this.notifications.push({ processId: 999, channel, payload });
     this.notificationListener();
+  }
+
+  onTerminate(listener: (error: KeelError) => void): void {
+    this.terminateListener = listener;
+  }
+
+  /** Test hook: the engine ends the session by itself (an idle timeout), as node-core's Session does. */
+  terminateFromEngine(error: KeelError): void {
+    this.terminateListener?.(error);
   }
 
   cancel(): void {

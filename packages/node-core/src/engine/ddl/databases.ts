@@ -1,7 +1,8 @@
 /**
  * CREATE DATABASE and DROP DATABASE. Each database has its own catalog heap (its own schemas
  * and tables); roles are shared by the cluster. A database with connected sessions cannot be
- * dropped (55006), as in PostgreSQL; DROP DATABASE ... WITH (FORCE) is not supported.
+ * dropped (55006), as in PostgreSQL, unless DROP DATABASE ... WITH (FORCE) first ends them
+ * (FATAL 57P01, as pg_terminate_backend) and they leave within 5 seconds.
  * Exports: createDatabase, dropDatabase, DatabaseServices.
  */
 import { KeelError, SqlState } from '@keel/errors';
@@ -14,6 +15,11 @@ export interface DatabaseServices {
   /** A catalog heap for a new database, with its `public` schema in it. */
   initializeDatabase(database: DatabaseInfo): void;
   sessionsConnectedTo(databaseOid: Oid): number;
+  /**
+   * DROP DATABASE ... WITH (FORCE): ends every other session on the database and resolves when
+   * they are gone, or after `timeoutMs`.
+   */
+  terminateSessionsOf(databaseOid: Oid, timeoutMs: number): Promise<void>;
   /** Removes every relation file of the database and its catalog once the transaction commits. */
   dropDatabaseStorageAtCommit(database: DatabaseInfo): void;
 }
@@ -63,7 +69,11 @@ export function createDatabase(stmt: CreatedbStmt, context: DdlContext, services
   return 'CREATE DATABASE';
 }
 
-export function dropDatabase(stmt: DropdbStmt, context: DdlContext, services: DatabaseServices): string {
+export async function dropDatabase(
+  stmt: DropdbStmt,
+  context: DdlContext,
+  services: DatabaseServices,
+): Promise<string> {
   const name = stmt.dbname ?? '';
   const database = context.catalog().databaseByName(name);
   if (database === null) {
@@ -76,6 +86,14 @@ export function dropDatabase(stmt: DropdbStmt, context: DdlContext, services: Da
   if (database.oid === context.database.oid) {
     throw new KeelError(SqlState.ObjectInUse, 'cannot drop the currently open database');
   }
+  let force = false;
+  for (const node of stmt.options ?? []) {
+    const def = unwrap(node, 'DefElem');
+    if (def?.defname === 'force') force = true;
+    else if (def !== undefined)
+      throw new KeelError(SqlState.SyntaxError, `unrecognized DROP DATABASE option "${def.defname ?? ''}"`);
+  }
+  if (force) await services.terminateSessionsOf(database.oid, 5000);
   const others = services.sessionsConnectedTo(database.oid);
   if (others > 0) {
     throw new KeelError(SqlState.ObjectInUse, `database "${name}" is being accessed by other users`, {

@@ -163,16 +163,37 @@ function signalBackend(reader: EngineCatalogReader, pid: number, terminate: bool
       },
     );
   }
-  // A running statement fails with the error; FATAL ends its session. The wire layer has no
-  // way yet to end an idle session on the engine's request, so an idle target stays connected.
+  // A running statement fails with the error, and FATAL ends its session; an idle session
+  // (in a transaction block or not) rolls back and its connection closes at once (onTerminate).
   if (terminate) {
-    target.raiseInterrupt(
-      new KeelError(SqlState.AdminShutdown, 'terminating connection due to administrator command', {
+    const error = new KeelError(
+      SqlState.AdminShutdown,
+      'terminating connection due to administrator command',
+      {
         severity: 'FATAL',
-      }),
+      },
     );
+    if (target.isRunningStatement) target.raiseInterrupt(error);
+    else target.terminate(error);
   } else target.cancel();
   return true;
+}
+
+/**
+ * pg_notify(channel, payload): NOTIFY in the calling statement's transaction; a NULL payload is
+ * ''. Returns void, which PostgreSQL prints as the empty string.
+ */
+function notifyFromSql(reader: EngineCatalogReader, channel: Value, payload: Value): string {
+  const { engine, session } = reader.context;
+  const txn = session.block.txn;
+  if (txn === null) throw new KeelError(SqlState.InternalError, 'pg_notify called outside a transaction');
+  engine.notify(
+    txn,
+    session.pid,
+    channel === null ? '' : String(channel),
+    payload === null ? '' : String(payload),
+  );
+  return '';
 }
 
 /** Evaluates catalog function `name` over its (non-null) argument values. */
@@ -260,6 +281,8 @@ export function callCatalogFunction(
       return signalBackend(reader, Number(a0), false);
     case 'pg_terminate_backend':
       return signalBackend(reader, Number(a0), true);
+    case 'pg_notify':
+      return notifyFromSql(reader, a0 ?? null, a1 ?? null);
     case 'pg_postmaster_start_time':
     case 'pg_conf_load_time':
       return timestampOf(engineStart);

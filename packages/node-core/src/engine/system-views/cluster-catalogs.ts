@@ -9,8 +9,10 @@
 import { KeelError, SqlState } from '@keel/errors';
 import type { Value } from '../../access/table-access.js';
 import type { Role } from '../../catalog/objects.js';
+import { makeArray } from '../../sql/plan/registry/registry.js';
 import type { EngineCatalogReader } from '../catalog-reader.js';
 import type { Session } from '../session.js';
+import { durationMs, memoryBytes } from '../setting-specs.js';
 import { lockRows, sessionTransactionColumns, tableStatColumns } from '../transaction-status.js';
 import { indexDefinition } from './object-definitions.js';
 
@@ -75,25 +77,32 @@ function sessionRow(reader: EngineCatalogReader, session: Session): RowObject {
   };
 }
 
+/** pg_settings.setting of a setting with a unit: the number in that unit ("5s" is 5000 for ms). */
+function inSettingUnit(value: string, unit: 'ms' | 'kB' | null): string {
+  if (unit === 'ms') return String(durationMs(value));
+  if (unit === 'kB') return String(memoryBytes(value) / 1024);
+  return value;
+}
+
 function settingRows(reader: EngineCatalogReader): RowObject[] {
   return reader.context.session.settings
     .all()
     .sort((a, b) => a.name.toLowerCase().localeCompare(b.name.toLowerCase()))
     .map(({ name, value, spec }) => ({
       name,
-      setting: value,
-      unit: null,
+      setting: inSettingUnit(value, spec?.kind.unit ?? null),
+      unit: spec?.kind.unit ?? null,
       category: 'Client Connection Defaults',
       short_desc: '',
       extra_desc: null,
       context: spec?.readOnly ? 'internal' : 'user',
-      vartype: /^(on|off)$/.test(spec?.defaultValue ?? '') ? 'bool' : 'string',
+      vartype: spec?.kind.vartype ?? 'string',
       source: 'default',
-      min_val: null,
-      max_val: null,
-      enumvals: null,
-      boot_val: spec?.defaultValue ?? value,
-      reset_val: spec?.defaultValue ?? value,
+      min_val: spec?.kind.min ?? null,
+      max_val: spec?.kind.max ?? null,
+      enumvals: spec?.kind.enumvals == null ? null : makeArray(25, spec.kind.enumvals),
+      boot_val: inSettingUnit(spec?.defaultValue ?? value, spec?.kind.unit ?? null),
+      reset_val: inSettingUnit(spec?.defaultValue ?? value, spec?.kind.unit ?? null),
       sourcefile: null,
       sourceline: null,
       pending_restart: false,

@@ -4,7 +4,7 @@
  * relation (pg_trigger, pg_policy, pg_inherits, ...), which is what PostgreSQL shows for a
  * database that does not use the feature. Rows come from the statement's catalog view, so they
  * are consistent with what the statement itself sees.
- * Exports: SystemViewDefinition, systemViewDefinitions, findSystemView.
+ * Exports: SystemViewDefinition, systemViewDefinitions, findSystemView, findSystemViewByOid.
  */
 import type { Row, Value } from '../../access/table-access.js';
 import type { EngineCatalogReader } from '../catalog-reader.js';
@@ -12,6 +12,7 @@ import { clusterRowBuilders } from './cluster-catalogs.js';
 import { rowsOf, shapeColumns } from './column-types.js';
 import { informationSchemaRowBuilders } from './information-schema.js';
 import { type PgRelationShape, pgRelationShapes } from './pg-columns.js';
+import { procRowBuilders } from './proc-catalog.js';
 import { relationRowBuilders } from './relation-catalogs.js';
 import { replicationRowBuilders } from './replication-views.js';
 import { typeRowBuilders } from './type-catalogs.js';
@@ -31,6 +32,7 @@ const pgCatalogBuilders: Record<string, Builder> = {
   ...typeRowBuilders,
   ...clusterRowBuilders,
   ...replicationRowBuilders,
+  ...procRowBuilders,
 };
 
 function definitionOf(shape: PgRelationShape): SystemViewDefinition {
@@ -48,6 +50,7 @@ function definitionOf(shape: PgRelationShape): SystemViewDefinition {
 
 const definitions: SystemViewDefinition[] = pgRelationShapes.map(definitionOf);
 const byName = new Map(definitions.map((d) => [`${d.schema}.${d.name}`, d]));
+const byOid = new Map(definitions.map((d) => [d.oid, d]));
 
 export function systemViewDefinitions(): readonly SystemViewDefinition[] {
   return definitions;
@@ -55,4 +58,9 @@ export function systemViewDefinitions(): readonly SystemViewDefinition[] {
 
 export function findSystemView(schema: string, name: string): SystemViewDefinition | undefined {
   return byName.get(`${schema}.${name}`);
+}
+
+/** The system relation with this oid (pg_class is 1259), for regclass output. */
+export function findSystemViewByOid(oid: number): SystemViewDefinition | undefined {
+  return byOid.get(oid);
 }

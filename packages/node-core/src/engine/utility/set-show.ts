@@ -9,6 +9,7 @@ import type { Node, VariableSetStmt, VariableShowStmt } from '@pgsql/types';
 import type { Row } from '../../access/table-access.js';
 import { constantValue, unwrap } from '../../sql/parse/ast.js';
 import type { Session } from '../session.js';
+import { offsetZoneName } from '../setting-specs.js';
 import type { ResultColumn } from '../statement-execution.js';
 import { transactionOptionsOf } from '../transaction-statement.js';
 
@@ -26,6 +27,7 @@ function settingName(name: string): string {
 
 export function runSet(stmt: VariableSetStmt, session: Session): string {
   const settings = session.settings;
+  if (settingName(stmt.name ?? '') === 'session_authorization') return setSessionAuthorization(stmt, session);
   switch (stmt.kind) {
     case 'VAR_SET_VALUE': {
       const name = settingName(stmt.name ?? '');
@@ -66,6 +68,21 @@ export function runSet(stmt: VariableSetStmt, session: Session): string {
   }
 }
 
+/**
+ * SET SESSION AUTHORIZATION: DEFAULT (what poolers and DISCARD-style resets send) or the
+ * session's own user is accepted; switching to another role is not supported yet.
+ */
+function setSessionAuthorization(stmt: VariableSetStmt, session: Session): string {
+  if (stmt.kind === 'VAR_RESET' || stmt.kind === 'VAR_SET_DEFAULT')
+    return stmt.kind === 'VAR_RESET' ? 'RESET' : 'SET';
+  const user = settingValueText('session_authorization', stmt.args ?? []);
+  if (stmt.kind === 'VAR_SET_VALUE' && user === session.options.user) return 'SET';
+  throw new KeelError(
+    SqlState.FeatureNotSupported,
+    'SET SESSION AUTHORIZATION to another role is not supported',
+  );
+}
+
 function setTransactionSetting(session: Session, name: string, value: string): string {
   const options =
     name === 'transaction_isolation'
@@ -84,6 +101,7 @@ function settingValueText(name: string, args: Node[]): string {
     if (value === undefined) {
       const cast = unwrap(arg, 'TypeCast');
       const inner = constantValue(cast?.arg);
+      if (name === 'TimeZone' && inner !== undefined && inner !== null) return intervalZone(String(inner));
       if (inner !== undefined && inner !== null) return String(inner);
       throw new KeelError(SqlState.SyntaxError, `invalid value for parameter "${name}"`);
     }
@@ -93,6 +111,25 @@ function settingValueText(name: string, args: Node[]): string {
   });
   if (name === 'search_path') return parts.map(quoteSearchPathEntry).join(', ');
   return parts.join(', ');
+}
+
+/**
+ * SET TIME ZONE INTERVAL '+02:00' HOUR TO MINUTE: an offset east of UTC, shown by its POSIX
+ * name as PostgreSQL does ("<+02>-02").
+ */
+function intervalZone(text: string): string {
+  const clock = /^\s*([+-]?)(\d{1,3}):(\d{2})(?::(\d{2}))?\s*$/.exec(text);
+  const hours = /^\s*([+-]?\d+(?:\.\d+)?)\s*(?:h|hours?)?\s*$/i.exec(text);
+  let secondsEast: number;
+  if (clock !== null) {
+    const seconds = Number(clock[2]) * 3600 + Number(clock[3]) * 60 + Number(clock[4] ?? 0);
+    secondsEast = clock[1] === '-' ? -seconds : seconds;
+  } else if (hours !== null) {
+    secondsEast = Math.round(Number(hours[1]) * 3600);
+  } else {
+    throw new KeelError(SqlState.InvalidParameterValue, `invalid interval value for time zone: "${text}"`);
+  }
+  return offsetZoneName(-secondsEast);
 }
 
 function quoteSearchPathEntry(entry: string): string {

@@ -123,16 +123,18 @@ export class UtilityRunner {
       },
       LockStmt: (node, session, txn) => this.lockTables(node, session, txn),
       VacuumStmt: (node, session, txn, sink) => runVacuumStatement(this.engine, node, session, txn, sink),
-      ListenStmt: async (node, session) => {
+      ListenStmt: async (node, session, txn) => {
         this.notifications.listen(
           session,
+          txn,
           (node as { ListenStmt: { conditionname?: string } }).ListenStmt.conditionname ?? '',
         );
         return 'LISTEN';
       },
-      UnlistenStmt: async (node, session) => {
+      UnlistenStmt: async (node, session, txn) => {
         this.notifications.unlisten(
           session,
+          txn,
           (node as { UnlistenStmt: { conditionname?: string } }).UnlistenStmt.conditionname ?? null,
         );
         return 'UNLISTEN';
@@ -144,7 +146,7 @@ export class UtilityRunner {
       },
       DiscardStmt: async (_node, session) => {
         session.settings.resetAll();
-        this.notifications.unlisten(session, null);
+        this.notifications.forget(session);
         return 'DISCARD ALL';
       },
       CreateTableAsStmt: (node, session, txn, sink) => this.createTableAs(node, session, txn, sink),
@@ -195,12 +197,13 @@ export class UtilityRunner {
   }
 
   transactionEnded(txn: Transaction, committed: boolean): void {
+    // Normally done already: the hub observes the transaction manager (commit order).
     this.notifications.transactionEnded(txn, committed);
     this.cursors.transactionEnded(txn, committed);
   }
 
   sessionClosed(session: Session): void {
-    this.notifications.unlisten(session, null);
+    this.notifications.forget(session);
     this.cursors.sessionClosed(session);
   }
 

@@ -27,6 +27,7 @@ const OID = 26;
 const TIMESTAMPTZ = 1184;
 const REGCLASS = 2205;
 const NAME_ARRAY = 1003;
+const VOID = 2278;
 /** Keep the argument's own type (the implementation looks at the value). */
 const ANY = 0;
 
@@ -128,10 +129,12 @@ const signatures: Record<string, Signature[]> = {
   pg_size_pretty: [[[INT8], TEXT]],
   inet_server_addr: [[[], TEXT]],
   inet_server_port: [[[], INT4]],
+  // LISTEN/NOTIFY (engine/utility/notifications.ts): NOTIFY in the statement's transaction.
+  pg_notify: [[[TEXT, TEXT], VOID]],
 };
 
 /** Functions evaluated even when an argument is NULL. */
-const lenient = new Set(['format_type', 'current_schemas', 'current_setting']);
+const lenient = new Set(['format_type', 'current_schemas', 'current_setting', 'pg_notify']);
 
 /** Types whose values are names: casts from them to regclass look the name up. */
 export function isTextual(type: number): boolean {
