@@ -3,6 +3,8 @@
 // a key or by every output column, so the expected order is total; queries without ORDER BY are
 // compared as multisets. See generate.mjs.
 
+import { likePatterns, sublinkPositions } from './templates-positions.mjs';
+
 const cross = (as, bs, f) => as.flatMap((a) => bs.map((b) => f(a, b)));
 
 // ---- 01: scans and filters ------------------------------------------------------------------
@@ -1495,5 +1497,16 @@ export function corpusFiles() {
     },
     { file: '17-three-valued.sql', title: 'NULL and three-valued logic.', queries: threeValued() },
     { file: '18-join-filters.sql', title: 'Join shapes crossed with WHERE filters.', queries: joinFilters() },
+    {
+      file: '19-sublink-positions.sql',
+      title:
+        'Sub-queries in join conditions, aggregates, windows, sorts, LIMIT, VALUES and function arguments.',
+      queries: sublinkPositions(),
+    },
+    {
+      file: '20-like-patterns.sql',
+      title: 'LIKE and ILIKE with regular-expression metacharacters and ESCAPE.',
+      queries: likePatterns(),
+    },
   ];
 }

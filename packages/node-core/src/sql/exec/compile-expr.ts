@@ -132,7 +132,9 @@ export function compileExpr(e: Expr, layout: Layout, rt: Runtime): Evaluator {
     case 'grouping':
       return compileGrouping(e.indexes, compileColumn(e.groupingIdColumn, layout, rt));
     case 'subLink':
-      assert(false, 'sub-links are planned into Apply nodes before execution');
+      // The planner places every sub-link or refuses it (plan/optimize/sublink-placement.ts);
+      // should one slip through, the client gets a clean "not supported", not a crashed node.
+      throw new KeelError(SqlState.FeatureNotSupported, 'a sub-query in this position is not supported');
   }
 }
 

@@ -54,15 +54,15 @@ export interface Runtime {
 /** Work units (rows compared, tuples hashed) between cooperative checks: about 5-10 ms. */
 const WORK_BETWEEN_CHECKS = 50_000;
 
-/** work_mem in bytes from the session setting ('4MB', '64kB', '1GB' or kilobytes), 4 MB by default. */
+/** work_mem in bytes from the session setting ('4MB', '64kB', '1GB', '1TB' or kilobytes), 4 MB by default. */
 export function workMemBytes(setting: string | undefined): number {
   if (setting === undefined) return 4 * 1024 * 1024;
-  const m = /^\s*(\d+)\s*(kB|MB|GB|B)?\s*$/i.exec(setting);
+  const m = /^\s*(\d+)\s*(kB|MB|GB|TB|B)?\s*$/i.exec(setting);
   if (m === null) return 4 * 1024 * 1024;
   const n = Number(m[1]);
   const unit = (m[2] ?? 'kB').toLowerCase();
-  const factor = unit === 'b' ? 1 : unit === 'kb' ? 1024 : unit === 'mb' ? 1024 * 1024 : 1024 * 1024 * 1024;
-  return n * factor;
+  const factors: Record<string, number> = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3, tb: 1024 ** 4 };
+  return n * (factors[unit] ?? 1024);
 }
 
 export function createRuntime(ctx: ExecutionContext, analyze: boolean): Runtime {

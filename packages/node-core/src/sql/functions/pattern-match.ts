@@ -5,7 +5,7 @@
  * word boundaries, `\A` `\Z`, leading `(?i)`-style embedded options, and the `x` (expanded)
  * flag. Compiled patterns are cached. Invalid patterns are 2201B with PostgreSQL's wording
  * where it is known; a LIKE pattern ending in its escape is 22025.
- * Exports: likeRegExp, similarRegExp, similarToJs, quoteMarker, compileRegex, regexFlags, RegexFlags.
+ * Exports: likeRegExp, likeTest, similarRegExp, similarToJs, quoteMarker, compileRegex, regexFlags, RegexFlags.
  */
 import { KeelError, SqlState } from '@keel/errors';
 
@@ -24,8 +24,22 @@ function cached(key: string, build: () => RegExp): RegExp {
   return made;
 }
 
+/**
+ * A literal character outside a bracket expression. Only RegExp syntax characters are escaped:
+ * with the `u` flag every other escape (`\-`, `\#`, ...) is a SyntaxError, which is how a LIKE
+ * pattern containing '-' used to fail.
+ */
 function escapeRegExp(c: string): string {
-  return /[\\^$.*+?()[\]{}|/-]/.test(c) ? `\\${c}` : c;
+  return /[\\^$.*+?()[\]{}|/]/.test(c) ? `\\${c}` : c;
+}
+
+/** A RegExp from a translated pattern; a translation JS still refuses is the user's 2201B. */
+function makeRegExp(source: string, flags: string): RegExp {
+  try {
+    return new RegExp(source, flags);
+  } catch (error) {
+    throw regexError(error);
+  }
 }
 
 function escapeArgument(escapeChar: string | null): string | null {
@@ -45,35 +59,75 @@ export function likeRegExp(
   caseInsensitive: boolean,
   escapeChar: string | null = null,
 ): RegExp {
-  return cached(`L${caseInsensitive ? 'i' : ''}${escapeChar ?? '\u0000'}:${pattern}`, () => {
-    const esc = escapeArgument(escapeChar);
-    let out = '^';
-    const chars = [...pattern];
-    for (let i = 0; i < chars.length; i++) {
-      const c = chars[i] ?? '';
-      if (esc !== null && c === esc) {
-        const next = chars[i + 1];
-        if (next === undefined) {
-          throw new KeelError(
-            SqlState.InvalidEscapeSequence,
-            'LIKE pattern must not end with escape character',
-          );
-        }
-        out += escapeRegExp(next);
-        i++;
-      } else if (c === '%') out += '[\\s\\S]*';
-      else if (c === '_') out += '[\\s\\S]';
-      else out += escapeRegExp(c);
-    }
-    return new RegExp(`${out}$`, caseInsensitive ? 'iu' : 'u');
-  });
+  const { regex, dangling } = likeCompiled(pattern, caseInsensitive, escapeChar);
+  if (dangling) throw danglingEscape();
+  return regex;
+}
+
+/**
+ * LIKE as PostgreSQL's MatchText evaluates it. A pattern ending in a lone escape character is
+ * refused (22025) only when matching reaches that escape with text left over; before that the
+ * answer is just false (`'abc' LIKE 'abc!' ESCAPE '!'` is false, `'abcd' LIKE ...` an error).
+ */
+export function likeTest(
+  text: string,
+  pattern: string,
+  caseInsensitive: boolean,
+  escapeChar: string | null = null,
+): boolean {
+  const { regex, dangling } = likeCompiled(pattern, caseInsensitive, escapeChar);
+  if (!dangling) return regex.test(text);
+  // `regex` is the pattern before the escape followed by at least one character.
+  if (regex.test(text)) throw danglingEscape();
+  return false;
+}
+
+function danglingEscape(): KeelError {
+  return new KeelError(SqlState.InvalidEscapeSequence, 'LIKE pattern must not end with escape character');
+}
+
+const likeCache = new Map<string, { regex: RegExp; dangling: boolean }>();
+
+function likeCompiled(
+  pattern: string,
+  caseInsensitive: boolean,
+  escapeChar: string | null,
+): { regex: RegExp; dangling: boolean } {
+  const key = `${caseInsensitive ? 'i' : ''}${escapeChar ?? '\u0000'}:${pattern}`;
+  const hit = likeCache.get(key);
+  if (hit !== undefined) return hit;
+  const esc = escapeArgument(escapeChar);
+  let out = '^';
+  let dangling = false;
+  const chars = [...pattern];
+  for (let i = 0; i < chars.length; i++) {
+    const c = chars[i] ?? '';
+    if (esc !== null && c === esc) {
+      const next = chars[i + 1];
+      if (next === undefined) {
+        dangling = true;
+        out += '[\\s\\S]';
+        break;
+      }
+      out += escapeRegExp(next);
+      i++;
+    } else if (c === '%') out += '[\\s\\S]*';
+    else if (c === '_') out += '[\\s\\S]';
+    else out += escapeRegExp(c);
+  }
+  const made = {
+    regex: makeRegExp(`${out}${dangling ? '[\\s\\S]*' : ''}$`, caseInsensitive ? 'iu' : 'u'),
+    dangling,
+  };
+  if (likeCache.size >= cacheMax) likeCache.clear();
+  likeCache.set(key, made);
+  return made;
 }
 
 /** SIMILAR TO: SQL regular expression, anchored; `.` `^` `$` are literals. */
 export function similarRegExp(pattern: string, escapeChar: string | null = null): RegExp {
-  return cached(
-    `S${escapeChar ?? '\u0000'}:${pattern}`,
-    () => new RegExp(`^(?:${similarToJs(pattern, escapeChar)})$`, 'su'),
+  return cached(`S${escapeChar ?? '\u0000'}:${pattern}`, () =>
+    makeRegExp(`^(?:${similarToJs(pattern, escapeChar)})$`, 'su'),
   );
 }
 
@@ -82,6 +136,7 @@ export function similarToJs(pattern: string, escapeChar: string | null): string 
   const esc = escapeArgument(escapeChar);
   let out = '';
   let inBracket = false;
+  let inBraces = false;
   const chars = [...pattern];
   for (let i = 0; i < chars.length; i++) {
     const c = chars[i] ?? '';
@@ -93,7 +148,8 @@ export function similarToJs(pattern: string, escapeChar: string | null): string 
           'SIMILAR TO pattern must not end with escape character',
         );
       }
-      out += next === '"' ? quoteMarker : escapeRegExp(next);
+      // Inside brackets an escaped '-' is a literal dash, not a range.
+      out += next === '"' ? quoteMarker : inBracket && next === '-' ? '\\-' : escapeRegExp(next);
       i++;
       continue;
     }
@@ -107,6 +163,14 @@ export function similarToJs(pattern: string, escapeChar: string | null): string 
     else if (c === '_') out += '[\\s\\S]';
     else if (c === '.' || c === '^' || c === '$' || c === '\\' || c === '/') out += `\\${c}`;
     else if (c === '(') out += '(?:';
+    else if (c === '{') {
+      inBraces = true;
+      out += c;
+    } else if (c === '}' && inBraces) {
+      inBraces = false;
+      out += c;
+    } else if (c === ']' || c === '}')
+      out += `\\${c}`; // literal when nothing is open, as in PostgreSQL
     else out += c;
   }
   return out;

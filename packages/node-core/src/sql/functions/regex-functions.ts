@@ -14,7 +14,7 @@ import type { Value } from '../types/value.js';
 import { defineFunction, defineOperator, defineSetFunction } from './function-registry.js';
 import {
   compileRegex,
-  likeRegExp,
+  likeTest,
   quoteMarker,
   type RegexFlags,
   regexFlags,
@@ -24,12 +24,12 @@ import { asciiLower } from './string-functions.js';
 import { bytes, str } from './value-access.js';
 
 export function likeMatch(s: string, pattern: string, caseInsensitive: boolean): boolean {
-  if (caseInsensitive) return likeRegExp(asciiLower(pattern), false).test(asciiLower(s));
-  return likeRegExp(pattern, false).test(s);
+  if (caseInsensitive) return likeTest(asciiLower(s), asciiLower(pattern), false);
+  return likeTest(s, pattern, false);
 }
 
 function byteaLike(b: Uint8Array, pattern: Uint8Array): boolean {
-  return likeRegExp(Buffer.from(pattern).toString('latin1'), false).test(Buffer.from(b).toString('latin1'));
+  return likeTest(Buffer.from(b).toString('latin1'), Buffer.from(pattern).toString('latin1'), false);
 }
 
 /** like_escape(pattern, escapeChar): rewrites a pattern with a custom escapeChar to backslash escapes. */
@@ -45,14 +45,10 @@ function likeEscape(pattern: string, escapeChar: string): string {
   for (let i = 0; i < chars.length; i++) {
     const c = chars[i] ?? '';
     if (escapeChar !== '' && c === escapeChar) {
+      // A trailing escape stays a trailing backslash, as in PostgreSQL's do_like_escape: the
+      // match itself decides whether it is an error (likeTest).
       const next = chars[i + 1];
-      if (next === undefined) {
-        throw new KeelError(
-          SqlState.InvalidEscapeSequence,
-          'LIKE pattern must not end with escape character',
-        );
-      }
-      out += `\\${next}`;
+      out += next === undefined ? '\\' : `\\${next}`;
       i++;
     } else if (c === '\\') out += '\\\\';
     else out += c;

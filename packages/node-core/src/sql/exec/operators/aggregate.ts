@@ -46,6 +46,7 @@ export class AggregateOp implements Operator {
   private readonly spills: TempRowFile[] = [];
   /** Partitions written because the hash table exceeded work_mem (for EXPLAIN ANALYZE). */
   spilledPartitions = 0;
+  private peakBytes = 0;
 
   constructor(
     private readonly node: AggregateNode,
@@ -159,6 +160,7 @@ export class AggregateOp implements Operator {
         this.accumulate(group, row);
         if (buffering) bytes += estimateRowBytes(row);
       }
+      if (bytes > this.peakBytes) this.peakBytes = bytes;
       const pause = this.rt.spend(batch.length);
       if (pause !== undefined) await pause;
     }
@@ -217,8 +219,23 @@ export class AggregateOp implements Operator {
   }
 
   async next(): Promise<Batch | null> {
-    this.queue ??= new BatchQueue(await this.compute());
+    if (this.queue === null) {
+      this.queue = new BatchQueue(await this.compute());
+      this.report();
+    }
     return this.queue.take();
+  }
+
+  /** What EXPLAIN ANALYZE prints as "Batches: n  Memory Usage: ...  Disk Usage: ...". */
+  private report(): void {
+    const actual = this.rt.actuals.get(this.node);
+    if (actual === undefined) return;
+    actual.memory = {
+      method: 'hash',
+      spillFiles: this.spills.length,
+      diskBytes: this.spills.reduce((n, f) => n + f.bytes, 0),
+      peakBytes: this.peakBytes,
+    };
   }
 
   async close(): Promise<void> {

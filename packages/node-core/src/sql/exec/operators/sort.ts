@@ -16,6 +16,9 @@ import { compileRowComparator, type KeyedRow } from './sort-keys.js';
 export class SortOp implements Operator {
   private output: AsyncGenerator<Row> | null = null;
   private readonly runs: TempRowFile[] = [];
+  /** Readers of the runs during the merge: returned on close, which closes their files. */
+  private readers: AsyncGenerator<Row>[] = [];
+  private peakBytes = 0;
   private readonly cmp: ReturnType<typeof compileRowComparator>;
   /** How the sort ran, for EXPLAIN ANALYZE ("quicksort" in memory or "external merge"). */
   method: 'quicksort' | 'external merge' | 'top-N heapsort' = 'quicksort';
@@ -45,33 +48,56 @@ export class SortOp implements Operator {
     let chunk: KeyedRow[] = [];
     let bytes = 0;
     const limit = this.node.limit;
+    // Top-N: once `limit` rows are kept, a row not before the last kept one can never make it
+    // (a later equal row sorts after it: the sort is stable), so most rows cost one comparison.
+    let worst: KeyedRow | null = null;
     for (let batch = await this.input.next(); batch !== null; batch = await this.input.next()) {
       this.rt.ctx.checkInterrupts();
       for (const row of batch) {
-        chunk.push(this.cmp.decorate(row));
+        const keyed = this.cmp.decorate(row);
+        if (worst !== null && this.cmp.compare(keyed, worst) >= 0) continue;
+        chunk.push(keyed);
         bytes += estimateRowBytes(row);
       }
       if (limit !== null && chunk.length > Math.max(2 * limit, batchSize)) {
         chunk = this.sortChunk(chunk).slice(0, limit);
+        worst = chunk.length === limit ? (chunk[limit - 1] ?? null) : null;
         this.method = 'top-N heapsort';
         bytes = chunk.reduce((n, k) => n + estimateRowBytes(k.row), 0);
       }
+      this.peakBytes = Math.max(this.peakBytes, bytes);
       if (bytes > this.rt.workMemBytes && limit === null) {
         await this.spill(chunk);
         chunk = [];
         bytes = 0;
       }
     }
-    const sorted = this.sortChunk(chunk);
-    if (this.runs.length === 0) return fromArray(sorted.map((k) => k.row));
-    this.method = 'external merge';
-    if (sorted.length > 0) await this.spill(sorted);
-    return this.merge();
+    const all = this.sortChunk(chunk);
+    const sorted = limit === null ? all : all.slice(0, limit);
+    if (this.runs.length > 0) {
+      this.method = 'external merge';
+      if (sorted.length > 0) await this.spill(sorted);
+    }
+    this.report();
+    return this.runs.length === 0 ? fromArray(sorted.map((k) => k.row)) : this.merge();
+  }
+
+  /** What EXPLAIN ANALYZE prints as "Sort Method: ...  Disk: ...". */
+  private report(): void {
+    const actual = this.rt.actuals.get(this.node);
+    if (actual === undefined) return;
+    actual.memory = {
+      method: this.method,
+      spillFiles: this.runs.length,
+      diskBytes: this.runs.reduce((n, r) => n + r.bytes, 0),
+      peakBytes: this.peakBytes,
+    };
   }
 
   /** k-way merge of the sorted runs; ties go to the earlier run, so the sort stays stable. */
   private async *merge(): AsyncGenerator<Row> {
     const iters = this.runs.map((r) => r.rows());
+    this.readers = iters;
     const heads: (KeyedRow | null)[] = [];
     for (const it of iters) {
       const step = await it.next();
@@ -106,6 +132,7 @@ export class SortOp implements Operator {
 
   async close(): Promise<void> {
     await this.input.close();
+    for (const reader of this.readers) await reader.return(undefined);
     for (const run of this.runs) await run.remove();
   }
 

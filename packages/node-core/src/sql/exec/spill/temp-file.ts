@@ -16,6 +16,8 @@ let counter = 0;
 export class TempRowFile {
   private pending: string[] = [];
   private written = 0;
+  /** Bytes written to the file so far (EXPLAIN ANALYZE's Disk). */
+  bytes = 0;
   private constructor(readonly path: string) {}
 
   static async create(dir: string, label: string): Promise<TempRowFile> {
@@ -37,7 +39,9 @@ export class TempRowFile {
     if (this.pending.length === 0) return;
     const handle = await open(this.path, 'a');
     try {
-      await handle.write(`${this.pending.join('\n')}\n`);
+      const text = `${this.pending.join('\n')}\n`;
+      await handle.write(text);
+      this.bytes += Buffer.byteLength(text);
     } finally {
       await handle.close();
     }

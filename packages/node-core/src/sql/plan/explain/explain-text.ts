@@ -183,12 +183,30 @@ class Renderer {
         const d = this.make(name, n, { Strategy: n.groupBy.length === 0 ? 'Plain' : 'Hashed' });
         if (n.groupBy.length > 0)
           d.details.push(['Group Key', n.groupBy.map((g) => exprText(g.expr, this.names)).join(', ')]);
+        const memory = this.options.actuals?.get(n)?.memory;
+        if (memory !== undefined && n.groupBy.length > 0) {
+          // PostgreSQL 15: "Batches: 5  Memory Usage: 4145kB  Disk Usage: 10264kB".
+          const disk = memory.spillFiles > 0 ? `  Disk Usage: ${kb(memory.diskBytes)}kB` : '';
+          d.details.push([
+            'Batches',
+            `${1 + memory.spillFiles}  Memory Usage: ${kb(memory.peakBytes)}kB${disk}`,
+          ]);
+        }
         return this.withChildren(d, [n.input]);
       }
       case 'window':
         return this.withChildren(this.make('WindowAgg', n, {}), [n.input]);
-      case 'sort':
-        return this.withChildren(this.make('Sort', n, {}), [n.input], [['Sort Key', this.sortKeys(n.keys)]]);
+      case 'sort': {
+        const details: [string, string][] = [['Sort Key', this.sortKeys(n.keys)]];
+        const memory = this.options.actuals?.get(n)?.memory;
+        if (memory !== undefined) {
+          // PostgreSQL: "Sort Method: external merge  Disk: 1234kB" or "quicksort  Memory: 25kB".
+          const space =
+            memory.spillFiles > 0 ? `Disk: ${kb(memory.diskBytes)}kB` : `Memory: ${kb(memory.peakBytes)}kB`;
+          details.push(['Sort Method', `${memory.method}  ${space}`]);
+        }
+        return this.withChildren(this.make('Sort', n, {}), [n.input], details);
+      }
       case 'limit':
         return this.withChildren(this.make('Limit', n, {}), [n.input]);
       case 'distinct':
@@ -352,6 +370,9 @@ function jsonNode(r: Renderer, d: Display, options: ExplainOptions): Record<stri
   }
   for (const [label, value] of d.details)
     node[label] = label === 'Sort Key' || label === 'Group Key' ? value.split(', ') : value;
+  const memory = memoryJson(d, r);
+  if ('HashAgg Batches' in memory) delete node.Batches; // the text form's one-line detail
+  Object.assign(node, memory);
   if (d.children.length > 0) node.Plans = d.children.map((c) => jsonNode(r, c, options));
   return node;
 }
@@ -364,4 +385,32 @@ export function explainJson(plan: PlanNode, options: ExplainOptions): string {
     root['Execution Time'] = Number((options.executionMs ?? 0).toFixed(3));
   }
   return JSON.stringify([root], null, 2);
+}
+
+/** Bytes as PostgreSQL's EXPLAIN shows them: whole kilobytes, rounded up. */
+function kb(bytes: number): number {
+  return Math.ceil(bytes / 1024);
+}
+
+/**
+ * FORMAT JSON's keys for a sort's or hash aggregate's memory (PostgreSQL 15's names and numbers,
+ * in kB), replacing the text form's one-line details.
+ */
+function memoryJson(d: Display, r: Renderer): Record<string, unknown> {
+  const memory = d.node === null ? undefined : r.actual(d)?.memory;
+  if (memory === undefined) return {};
+  const spilled = memory.spillFiles > 0;
+  if (d.node?.kind === 'sort')
+    return {
+      'Sort Method': memory.method,
+      'Sort Space Used': kb(spilled ? memory.diskBytes : memory.peakBytes),
+      'Sort Space Type': spilled ? 'Disk' : 'Memory',
+    };
+  if (d.node?.kind === 'aggregate' && d.node.groupBy.length > 0)
+    return {
+      'HashAgg Batches': 1 + memory.spillFiles,
+      'Peak Memory Usage': kb(memory.peakBytes),
+      'Disk Usage': kb(memory.diskBytes),
+    };
+  return {};
 }

@@ -28,6 +28,8 @@ export interface Actuals {
   loops: number;
   startMs: number;
   totalMs: number;
+  /** Sorts and hash aggregates: how they used work_mem and disk (EXPLAIN ANALYZE's Sort Method, Disk). */
+  memory?: { method: string; spillFiles: number; diskBytes: number; peakBytes: number };
 }
 
 interface Base {

@@ -1,60 +1,61 @@
 /**
  * Sub-query planning: EXISTS / NOT EXISTS and IN (= ANY) conjuncts of a WHERE clause become
  * semi and anti joins when the sub-query's correlation sits in its top-level quals (PostgreSQL's
- * pull-up of sub-links); every other SubLink becomes an Apply node below the expression's
- * node, and the expression reads the Apply's column. NOT IN stays an Apply (its NULL
- * semantics forbid an anti join), as in PostgreSQL.
+ * pull-up of sub-links); every other SubLink becomes an Apply node whose column the expression
+ * then reads (sublink-placement.ts decides where the Apply goes for each kind of node). NOT IN
+ * stays an Apply (its NULL semantics forbid an anti join), as in PostgreSQL. Every node kind's
+ * expressions are visited (node-exprs.ts), and a sub-link no rule places is a 0A000 at plan
+ * time, never an executor invariant.
  * Exports: planSubLinks.
  */
 
 import type { Value as TypedValue } from '../../types/value.js';
-import { collectColumns, conjuncts, type Expr, exprSome, mapExpr, type SubLinkExpr } from '../ir/expr.js';
-import { outputColumns, type PlanNode } from '../ir/logical.js';
+import { collectColumns, conjuncts, type Expr, mapExpr, type SubLinkExpr } from '../ir/expr.js';
+import { type JoinNode, outputColumns, type PlanNode } from '../ir/logical.js';
 import { TypeOid } from '../registry/registry.js';
+import { mapNodeExprs, nodeExprs } from './node-exprs.js';
+import { applyBelow, assertNoSubLinks, hasSubLink, hoist, placeJoinSubLinks } from './sublink-placement.js';
 
 type NewId = (name: string) => number;
 
 export function planSubLinks(plan: PlanNode, newId: NewId): PlanNode {
-  const node = mapChildren(plan, (c) => planSubLinks(c, newId));
+  const out = planNode(plan, newId);
+  assertNoSubLinks(out);
+  return out;
+}
+
+function planNode(plan: PlanNode, newId: NewId): PlanNode {
+  const node = mapChildren(plan, (c) => planNode(c, newId));
   switch (node.kind) {
     case 'filter':
       return planFilter(node.input, node.predicate, newId);
     case 'project':
-      return withApply(
-        node.input,
-        node.outputs.map((o) => o.expr),
-        newId,
-        (input, exprs) => ({
-          ...node,
-          input,
-          outputs: node.outputs.map((o, i) => ({ id: o.id, expr: exprs[i] ?? o.expr })),
-        }),
-      );
     case 'projectSet':
-      return withApply(
-        node.input,
-        node.outputs.map((o) => o.expr),
-        newId,
-        (input, exprs) => ({
-          ...node,
-          input,
-          outputs: node.outputs.map((o, i) => ({ ...o, expr: exprs[i] ?? o.expr })),
-        }),
-      );
+    case 'aggregate':
+    case 'window':
+    case 'sort':
+    case 'distinct':
+      return applyBelow(node, newId);
+    case 'limit':
+    case 'values':
+    case 'functionScan':
+      return hoist(node, newId);
     case 'join':
-      if (!node.condition.some(hasSubLink)) return node;
-      return {
-        kind: 'filter',
-        input: { ...node, condition: node.condition.filter((c) => !hasSubLink(c)) },
-        predicate: andOf(node.condition.filter(hasSubLink)),
-      } as PlanNode;
+      return planJoin(node, newId);
     default:
       return node;
   }
 }
 
-function hasSubLink(e: Expr): boolean {
-  return exprSome(e, (x) => x.kind === 'subLink');
+/**
+ * An inner join's sub-link conditions become a filter above it (the same rows, and EXISTS / IN
+ * may still become semi joins there); an outer join's must stay in its ON clause.
+ */
+function planJoin(node: JoinNode, newId: NewId): PlanNode {
+  if (!node.condition.some(hasSubLink)) return node;
+  if (node.joinType !== 'inner') return placeJoinSubLinks(node, newId);
+  const input: JoinNode = { ...node, condition: node.condition.filter((c) => !hasSubLink(c)) };
+  return planFilter(input, andOf(node.condition.filter(hasSubLink)), newId);
 }
 
 function andOf(list: Expr[]): Expr {
@@ -63,42 +64,30 @@ function andOf(list: Expr[]): Expr {
     : { kind: 'and', args: list, type: TypeOid.bool, typmod: -1 };
 }
 
+/** Plans the sub-queries inside `node`'s expressions, then its children. */
 function mapChildren(node: PlanNode, f: (n: PlanNode) => PlanNode): PlanNode {
   const withLinks = (e: Expr) => mapExpr(e, (x) => (x.kind === 'subLink' ? { ...x, plan: f(x.plan) } : null));
-  switch (node.kind) {
+  // Only nodes holding a sub-link are copied: the others keep their identity.
+  const self = nodeExprs(node).some(hasSubLink) ? mapNodeExprs(node, withLinks) : node;
+  switch (self.kind) {
     case 'join':
-      return { ...node, left: f(node.left), right: f(node.right), condition: node.condition.map(withLinks) };
     case 'setop':
-      return { ...node, left: f(node.left), right: f(node.right) };
+      return { ...self, left: f(self.left), right: f(self.right) };
     case 'recursiveUnion':
-      return { ...node, anchor: f(node.anchor), recursive: f(node.recursive) };
+      return { ...self, anchor: f(self.anchor), recursive: f(self.recursive) };
     case 'cteScan':
-      if (!node.cte.optimized && (!node.cte.recursive || node.cte.plan.kind === 'recursiveUnion'))
-        node.cte.plan = planOnce(node.cte.plan, f);
-      return node;
-    case 'filter':
-      return { ...node, input: f(node.input), predicate: withLinks(node.predicate) };
-    case 'project':
-      return {
-        ...node,
-        input: f(node.input),
-        outputs: node.outputs.map((o) => ({ id: o.id, expr: withLinks(o.expr) })),
-      };
-    case 'projectSet':
-      return {
-        ...node,
-        input: f(node.input),
-        outputs: node.outputs.map((o) => ({ ...o, expr: withLinks(o.expr) })),
-      };
+      if (!self.cte.optimized && (!self.cte.recursive || self.cte.plan.kind === 'recursiveUnion'))
+        self.cte.plan = planOnce(self.cte.plan, f);
+      return self;
     case 'scan':
     case 'virtualScan':
     case 'values':
     case 'result':
     case 'workTableScan':
     case 'functionScan':
-      return node;
+      return self;
     default:
-      return { ...node, input: f(node.input) } as PlanNode;
+      return { ...self, input: f(self.input) } as PlanNode;
   }
 }
 
@@ -119,11 +108,7 @@ function planFilter(input: PlanNode, predicate: Expr, newId: NewId): PlanNode {
     else rest.push(c);
   }
   if (rest.length === 0) return plan;
-  return withApply(plan, [andOf(rest)], newId, (inp, exprs) => ({
-    kind: 'filter',
-    input: inp,
-    predicate: exprs[0] ?? andOf(rest),
-  }));
+  return applyBelow({ kind: 'filter', input: plan, predicate: andOf(rest) }, newId);
 }
 
 /** EXISTS / NOT EXISTS / IN as a semi or anti join, when the sub-query's shape allows it. */
@@ -143,6 +128,8 @@ function semiJoin(
   left: Expr[],
   joinType: 'semi' | 'anti',
 ): PlanNode | null {
+  // A sub-query among the left operands needs an Apply below the join: not a pull-up shape.
+  if (left.some(hasSubLink)) return null;
   const inputIds = new Set(outputColumns(input));
   if (!link.correlated.every((id) => inputIds.has(id))) return null;
   const split = splitCorrelation(link.plan, new Set(link.correlated));
@@ -213,24 +200,4 @@ function containsOuter(plan: PlanNode, outer: Set<number>): boolean {
   );
   for (const id of outer) if (json.includes(`"id":${id},`) || json.includes(`"id":${id}}`)) return true;
   return false;
-}
-
-/** Moves every SubLink of `exprs` into an Apply below, replacing it by the Apply's column. */
-function withApply(
-  input: PlanNode,
-  exprs: Expr[],
-  newId: NewId,
-  rebuild: (input: PlanNode, exprs: Expr[]) => PlanNode,
-): PlanNode {
-  const links: { id: number; link: SubLinkExpr }[] = [];
-  const replaced = exprs.map((e) =>
-    mapExpr(e, (x) => {
-      if (x.kind !== 'subLink') return null;
-      const id = newId('subplan');
-      links.push({ id, link: x });
-      return { kind: 'column', id, name: 'subplan', type: x.type, typmod: x.typmod };
-    }),
-  );
-  if (links.length === 0) return rebuild(input, exprs);
-  return rebuild({ kind: 'apply', input, links }, replaced);
 }
