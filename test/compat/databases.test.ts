@@ -91,7 +91,7 @@ describe('databases', () => {
       new pg.Client(node.clientConfig({ database: 'forced' })),
     ];
     for (const holder of holders) {
-      holder.on('error', (error: { code?: string }) => heard.push(error));
+      holder.on('error', (error: Error) => heard.push(error as Error & { code?: string }));
       await holder.connect();
     }
     await holders[1]?.query('BEGIN');

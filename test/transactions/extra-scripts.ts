@@ -174,6 +174,125 @@ const readCommittedRecheck: Script[] = [
   ]),
 ];
 
+const other = [
+  'DROP TABLE IF EXISTS tag',
+  'CREATE TABLE tag (id int PRIMARY KEY, label text)',
+  "INSERT INTO tag VALUES (1, 'one'), (2, 'two')",
+];
+
+/**
+ * SELECT ... FOR UPDATE/SHARE that meets a row updated by a transaction that commits: READ
+ * COMMITTED locks and returns the newest version if it still matches the WHERE clause
+ * (EvalPlanQual), REPEATABLE READ and SERIALIZABLE fail with 40001.
+ */
+const lockingReadRecheck: Script[] = [
+  script('READ COMMITTED FOR UPDATE returns the newest version of a concurrently updated row', 3, [
+    { s: 1, sql: 'BEGIN', expect: 'ok' },
+    { s: 1, sql: 'UPDATE test SET value = 11 WHERE id = 1', expect: 'ok' },
+    { s: 2, sql: 'BEGIN', expect: 'ok' },
+    { s: 2, sql: 'SELECT id, value, value * 2 AS twice FROM test WHERE id = 1 FOR UPDATE', blocks: true },
+    { s: 1, sql: 'COMMIT', expect: 'ok' },
+    { s: 2, resume: true, expect: { rows: [['1', '11', '22']] } },
+    // The newest version is what T2 holds: another locker must wait for it.
+    { s: 3, sql: 'SELECT * FROM test WHERE id = 1 FOR UPDATE NOWAIT', expect: { error: '55P03' } },
+    { s: 2, sql: 'COMMIT', expect: 'ok' },
+  ]),
+  script('READ COMMITTED FOR UPDATE drops a row whose newest version no longer matches', 2, [
+    { s: 1, sql: 'BEGIN', expect: 'ok' },
+    { s: 1, sql: 'UPDATE test SET value = value + 1 WHERE id = 1', expect: 'ok' },
+    { s: 2, sql: 'SELECT * FROM test WHERE value = 10 OR value = 20 ORDER BY id FOR UPDATE', blocks: true },
+    { s: 1, sql: 'COMMIT', expect: 'ok' },
+    { s: 2, resume: true, expect: rows([2, 20]) },
+  ]),
+  script('READ COMMITTED FOR SHARE re-checks the index condition after a key update', 2, [
+    { s: 1, sql: 'BEGIN', expect: 'ok' },
+    { s: 1, sql: 'UPDATE test SET id = 3 WHERE id = 1', expect: 'ok' },
+    { s: 2, sql: 'SELECT * FROM test WHERE id = 1 FOR SHARE', blocks: true },
+    { s: 1, sql: 'COMMIT', expect: 'ok' },
+    { s: 2, resume: true, expect: { rows: [] } },
+    { s: 2, sql: 'SELECT * FROM test WHERE id = 3 FOR SHARE', expect: rows([3, 10]) },
+  ]),
+  script('READ COMMITTED FOR UPDATE follows several committed updates and skips a delete', 3, [
+    { s: 1, sql: 'BEGIN', expect: 'ok' },
+    { s: 1, sql: 'UPDATE test SET value = value + 1', expect: 'ok' },
+    { s: 2, sql: 'SELECT * FROM test WHERE value < 100 ORDER BY id FOR UPDATE', blocks: true },
+    { s: 1, sql: 'UPDATE test SET value = value + 1', expect: 'ok' },
+    { s: 1, sql: 'DELETE FROM test WHERE id = 2', expect: 'ok' },
+    { s: 1, sql: 'COMMIT', expect: 'ok' },
+    { s: 2, resume: true, expect: rows([1, 12]) },
+  ]),
+  script(
+    'READ COMMITTED FOR UPDATE OF one table of a join re-checks its quals',
+    2,
+    [
+      { s: 1, sql: 'BEGIN', expect: 'ok' },
+      { s: 1, sql: 'UPDATE test SET value = value + 100 WHERE id = 1', expect: 'ok' },
+      { s: 1, sql: 'UPDATE test SET value = value + 1 WHERE id = 2', expect: 'ok' },
+      {
+        s: 2,
+        sql: "SELECT t.id, t.value, g.label || '!' FROM test t JOIN tag g ON g.id = t.id WHERE t.value < 50 ORDER BY t.id FOR UPDATE OF t",
+        blocks: true,
+      },
+      { s: 1, sql: 'COMMIT', expect: 'ok' },
+      { s: 2, resume: true, expect: { rows: [['2', '21', 'two!']] } },
+    ],
+    { setup: [...setupTestTable, ...other] },
+  ),
+  script('REPEATABLE READ FOR UPDATE of a row updated after the snapshot fails with 40001', 2, [
+    { s: 2, sql: 'BEGIN ISOLATION LEVEL REPEATABLE READ', expect: 'ok' },
+    { s: 2, sql: 'SELECT value FROM test WHERE id = 2', expect: { rows: [['20']] } },
+    { s: 1, sql: 'UPDATE test SET value = 11 WHERE id = 1', expect: 'ok' },
+    { s: 2, sql: 'SELECT * FROM test WHERE id = 1 FOR SHARE', expect: { error: '40001' } },
+    { s: 2, sql: 'ROLLBACK', expect: 'ok' },
+  ]),
+  script('REPEATABLE READ FOR UPDATE waiting for an updater that commits fails with 40001', 2, [
+    { s: 1, sql: 'BEGIN', expect: 'ok' },
+    { s: 1, sql: 'UPDATE test SET value = 11 WHERE id = 1', expect: 'ok' },
+    { s: 2, sql: 'BEGIN ISOLATION LEVEL REPEATABLE READ', expect: 'ok' },
+    { s: 2, sql: 'SELECT * FROM test WHERE id = 1 FOR UPDATE', blocks: true },
+    { s: 1, sql: 'COMMIT', expect: 'ok' },
+    { s: 2, resume: true, expect: { error: '40001' } },
+    { s: 2, sql: 'ROLLBACK', expect: 'ok' },
+  ]),
+  script('REPEATABLE READ FOR UPDATE waiting for an updater that rolls back locks the row', 2, [
+    { s: 1, sql: 'BEGIN', expect: 'ok' },
+    { s: 1, sql: 'UPDATE test SET value = 11 WHERE id = 1', expect: 'ok' },
+    { s: 2, sql: 'BEGIN ISOLATION LEVEL REPEATABLE READ', expect: 'ok' },
+    { s: 2, sql: 'SELECT * FROM test WHERE id = 1 FOR UPDATE', blocks: true },
+    { s: 1, sql: 'ROLLBACK', expect: 'ok' },
+    { s: 2, resume: true, expect: rows([1, 10]) },
+    { s: 2, sql: 'COMMIT', expect: 'ok' },
+  ]),
+  script('SERIALIZABLE FOR NO KEY UPDATE waiting for an updater that commits fails with 40001', 2, [
+    { s: 1, sql: 'BEGIN', expect: 'ok' },
+    { s: 1, sql: 'DELETE FROM test WHERE id = 1', expect: 'ok' },
+    { s: 2, sql: 'BEGIN ISOLATION LEVEL SERIALIZABLE', expect: 'ok' },
+    { s: 2, sql: 'SELECT * FROM test ORDER BY id FOR NO KEY UPDATE', blocks: true },
+    { s: 1, sql: 'COMMIT', expect: 'ok' },
+    { s: 2, resume: true, expect: { error: '40001' } },
+    { s: 2, sql: 'ROLLBACK', expect: 'ok' },
+  ]),
+  script('READ COMMITTED FOR KEY SHARE that waited re-checks even an update of non-key columns', 2, [
+    { s: 1, sql: 'BEGIN', expect: 'ok' },
+    { s: 1, sql: 'SELECT * FROM test WHERE id = 1 FOR UPDATE', expect: rows([1, 10]) },
+    { s: 2, sql: 'BEGIN', expect: 'ok' },
+    { s: 2, sql: 'SELECT * FROM test WHERE id = 1 FOR KEY SHARE', blocks: true },
+    { s: 1, sql: 'UPDATE test SET value = 11 WHERE id = 1', expect: 'ok' },
+    { s: 1, sql: 'COMMIT', expect: 'ok' },
+    { s: 2, resume: true, expect: rows([1, 11]) },
+    { s: 2, sql: 'COMMIT', expect: 'ok' },
+  ]),
+  script('FOR KEY SHARE without a wait locks the old version when a committed update kept the key', 2, [
+    { s: 1, sql: 'BEGIN', expect: 'ok' },
+    { s: 1, sql: 'UPDATE test SET value = 11 WHERE id = 1', expect: 'ok' },
+    { s: 2, sql: 'BEGIN ISOLATION LEVEL REPEATABLE READ', expect: 'ok' },
+    { s: 2, sql: 'SELECT value FROM test WHERE id = 2', expect: { rows: [['20']] } },
+    { s: 1, sql: 'COMMIT', expect: 'ok' },
+    { s: 2, sql: 'SELECT * FROM test WHERE id = 1 FOR KEY SHARE', expect: rows([1, 10]) },
+    { s: 2, sql: 'COMMIT', expect: 'ok' },
+  ]),
+];
+
 const transactionModes: Script[] = [
   script('SET TRANSACTION ISOLATION LEVEL after a query fails with 25001', 1, [
     { s: 1, sql: 'BEGIN', expect: 'ok' },
@@ -354,6 +473,7 @@ export const extraScripts: Script[] = [
   ...tableLocks,
   ...deadlocks,
   ...readCommittedRecheck,
+  ...lockingReadRecheck,
   ...transactionModes,
   ...savepoints,
   ...serializable,

@@ -48,7 +48,7 @@ import type {
 import type { TableActivity } from './table-activity.js';
 import { indexKeyColumns, tableCodec } from './table-codec.js';
 import { uniqueConflict, uniqueViolation } from './unique-checks.js';
-import { concurrentlyChanged } from './update-chain.js';
+import { concurrentlyChanged, newestVersion } from './update-chain.js';
 
 const BATCH = 1024;
 const READ_AHEAD_PAGES = 16;
@@ -154,7 +154,10 @@ export class HeapTableAccess implements TableAccess {
       b === undefined
         ? undefined
         : {
-            key: encodeKey(b.values as TypedValue[], columns.slice(0, b.values.length)),
+            key: encodeKey(
+              b.values.map((v, i) => integerBound(v, columns[i]?.type)) as TypedValue[],
+              columns.slice(0, b.values.length),
+            ),
             inclusive: b.inclusive,
           };
     const lower = bound(options.lower);
@@ -363,6 +366,8 @@ export class HeapTableAccess implements TableAccess {
   ): Promise<WriteOutcome> {
     let target = tid;
     let newer: Row | null = null;
+    // Whether this call waited for another transaction (PostgreSQL's require_sleep).
+    let waited = false;
     const locked = (): WriteOutcome =>
       newer === null ? { status: 'ok', tid: target } : { status: 'updated', tid: target, row: newer };
     for (;;) {
@@ -376,10 +381,34 @@ export class HeapTableAccess implements TableAccess {
           wait === 'nowait' ? 'nowait' : 'block',
           `row in relation "${table.name}"`,
         );
+        waited = true;
         continue;
       }
+      if (state.kind === 'replaced' && mode === 'key share' && !waited && keysKept(state.header)) {
+        // PostgreSQL's heap_lock_tuple: FOR KEY SHARE that did not have to wait needs no
+        // re-check (nor a serialization failure) when the committed update kept the key; it
+        // locks this version and the newer ones, so a later key change or delete of the row
+        // still waits for this locker. After a wait it is an update like any other.
+        const newest = newestVersion(this.env, this.txn, table, state.header);
+        if (newest.status === 'updated') {
+          const chained = await this.lockRow(table, newest.tid, mode, wait);
+          if (chained.status === 'skipped') return chained;
+        }
+        const tag = rowLockTag(table, target);
+        if (wait === 'skip locked' && !this.env.locks.tryAcquire(this.txn, tag, 'row key share'))
+          return { status: 'skipped' };
+        if (wait !== 'skip locked') {
+          await this.env.locks.acquire(this.txn, tag, 'row key share', {
+            policy: wait === 'nowait' ? 'nowait' : 'block',
+            lockTimeoutMs: this.env.lockTimeoutMs(),
+            deadlockTimeoutMs: this.env.deadlockTimeoutMs(),
+            describe: `row in relation "${table.name}"`,
+          });
+        }
+        return locked();
+      }
       if (state.kind === 'replaced') {
-        const outcome = this.concurrentlyChanged(table, state.header);
+        const outcome = concurrentlyChanged(this.env, this.txn, table, state.header, 'lock');
         if (outcome.status !== 'updated') return outcome;
         target = outcome.tid;
         newer = outcome.row;
@@ -401,6 +430,7 @@ export class HeapTableAccess implements TableAccess {
       if (after.kind === 'free' || after.kind === 'self') return locked();
       if (after.kind === 'busy' && mode === 'key share' && after.keysKept) return locked();
       this.env.locks.release(this.txn, tag, lockMode);
+      waited = true;
     }
   }
 
@@ -575,6 +605,34 @@ export class HeapTableAccess implements TableAccess {
     }
     return null;
   }
+}
+
+const INT2 = 21;
+const INT4 = 23;
+const INT8 = 20;
+
+/**
+ * A bound of a cross-type comparison on an integer key column (`int8col = 5`, whose constant is
+ * an int4, or `int4col < 5000000000`) in the column's representation, which the key encoding
+ * needs (bigint for int8, a number for int2/int4), as PostgreSQL's integer B-tree operator
+ * family compares across the three widths. A bound outside a narrow column's range is clamped to
+ * a safe integer beyond it, which orders the same against every key.
+ */
+function integerBound(value: Value, type: number | undefined): Value {
+  if (type === INT8 && typeof value === 'number' && Number.isInteger(value)) return BigInt(value);
+  if ((type === INT4 || type === INT2) && typeof value === 'bigint') {
+    if (value > BigInt(Number.MAX_SAFE_INTEGER)) return Number.MAX_SAFE_INTEGER;
+    if (value < BigInt(Number.MIN_SAFE_INTEGER)) return Number.MIN_SAFE_INTEGER;
+    return Number(value);
+  }
+  return value;
+}
+
+/** An update (not a delete) that left the key columns as they were. */
+function keysKept(header: TupleHeader): boolean {
+  return (
+    (header.infomask & HeapInfomask.UPDATED) !== 0 && (header.infomask & HeapInfomask.KEYS_UPDATED) === 0
+  );
 }
 
 function rowLockTag(table: TableRelation, tid: Tid): string {

@@ -6,7 +6,8 @@
  * SERIALIZABLE it fails with 40001. A link whose target's xmin is not the linking version's
  * xmax ends the chain (the newer version was removed and its slot reused), which reads as a
  * delete, as PostgreSQL reads a broken t_ctid chain.
- * Exports: concurrentlyChanged, ChainEnv.
+ * A locking SELECT reports a concurrent delete as an update, as PostgreSQL's ExecLockRows does.
+ * Exports: concurrentlyChanged, newestVersion, ChainEnv.
  */
 import { KeelError, SqlState } from '@keel/errors';
 import type { TableRelation } from '../catalog/objects.js';
@@ -30,15 +31,29 @@ export function concurrentlyChanged(
   txn: Transaction,
   table: TableRelation,
   header: TupleHeader,
+  by: 'write' | 'lock' = 'write',
 ): WriteOutcome {
   const updated = (header.infomask & HeapInfomask.UPDATED) !== 0;
   if (txn.usesTransactionSnapshot) {
     throw new KeelError(
       SqlState.SerializationFailure,
-      `could not serialize access due to concurrent ${updated ? 'update' : 'delete'}`,
+      `could not serialize access due to concurrent ${updated || by === 'lock' ? 'update' : 'delete'}`,
     );
   }
-  if (!updated) return { status: 'deleted' };
+  return newestVersion(env, txn, table, header);
+}
+
+/**
+ * The newest version of a row whose version `header` a committed transaction replaced, whatever
+ * the isolation level: `updated` with it, or `deleted` when the chain ends in a delete.
+ */
+export function newestVersion(
+  env: ChainEnv,
+  txn: Transaction,
+  table: TableRelation,
+  header: TupleHeader,
+): WriteOutcome {
+  if ((header.infomask & HeapInfomask.UPDATED) === 0) return { status: 'deleted' };
   const heap = env.heap(table);
   let current = header;
   let currentTid = header.next;

@@ -77,6 +77,55 @@ describe('TransactionManager', () => {
     expect(seen(xid, manager.takeSnapshot(reader), manager)).toBe(true);
   });
 
+  it('waits for the WAL flush at COMMIT unless synchronous_commit is off', async () => {
+    /** A WAL whose flushes complete only when the test says so. */
+    class GatedWal extends MemoryWal {
+      readonly pending: (() => void)[] = [];
+      override flush(lsn: number): Promise<void> {
+        return new Promise((resolve) =>
+          this.pending.push(() => {
+            this.flushed = Math.max(this.flushed, lsn);
+            resolve();
+          }),
+        );
+      }
+    }
+    const wal = new GatedWal();
+    const manager = new TransactionManager({
+      wal,
+      locks: new LockManager({ setTimeout: () => 0, clearTimeout: () => {} }, () => 1000),
+      commitLog: new CommitLog(),
+      nextXid: 3 as Xid,
+    });
+    const reader = manager.begin(9, rc, 0n, false);
+    const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+    const durable = manager.begin(1, rc, 0n, true);
+    const durableXid = manager.xidForWrite(durable);
+    let acknowledged = false;
+    const committing = manager.commit(durable, { synchronous: true, timestamp: 1n }).then(() => {
+      acknowledged = true;
+    });
+    await tick();
+    // Not acknowledged, not visible, not committed in the commit log before the flush.
+    expect(acknowledged).toBe(false);
+    expect(wal.pending.length).toBe(1);
+    expect(seen(durableXid, manager.takeSnapshot(reader), manager)).toBe(false);
+    expect(manager.commitLog.status(durableXid)).not.toBe('committed');
+    wal.pending.shift()?.();
+    await committing;
+    expect(acknowledged).toBe(true);
+    expect(seen(durableXid, manager.takeSnapshot(reader), manager)).toBe(true);
+
+    // synchronous_commit = off: acknowledged and visible at once; the WAL writer flushes later.
+    const lazy = manager.begin(2, rc, 0n, true);
+    const lazyXid = manager.xidForWrite(lazy);
+    await manager.commit(lazy, { synchronous: false, timestamp: 2n });
+    expect(wal.pending.length).toBe(0);
+    expect(wal.flushed).toBeLessThan(wal.records.at(-1)?.lsn ?? 0);
+    expect(seen(lazyXid, manager.takeSnapshot(reader), manager)).toBe(true);
+  });
+
   it('keeps a commit invisible while the host still waits (replication quorum)', async () => {
     const wal = new MemoryWal();
     let release: () => void = () => {};

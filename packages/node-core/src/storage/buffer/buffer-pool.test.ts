@@ -11,6 +11,7 @@ import {
   seededRandom,
   seedFromEnv,
   tempDataDir,
+  waitFor,
 } from '../testing/storage-test-env.js';
 import type { BufferPool } from './buffer-pool.js';
 import { type EvictionPolicyName, evictionPolicyNames } from './replacement-policy.js';
@@ -210,5 +211,48 @@ describe('BufferPool', () => {
     expect(pool.stats().readAheadPages).toBe(15);
     for (let p = 1; p < 16; p++) expect(pool.isCached(rel, p)).toBe(true);
     expect(pool.isCached(rel, 16)).toBe(false);
+  });
+});
+
+describe('background writer', () => {
+  /** Dirties `pages` pages of a new heap (all in the pool), then reads `pages` other pages. */
+  async function run(bgwriterDelayMs: number) {
+    const dir = tempDataDir();
+    dirs.push(dir);
+    const frames = 64;
+    const engine = await openTestEngine(dir, { bufferPoolBytes: frames * 8192, bgwriterDelayMs });
+    engines.push(engine);
+    const cold = engine.heap(engine.createRelation('heap'));
+    for (let p = 0; p < 48; p++) cold.insert(Buffer.alloc(PAGE_FILL, 1), { xmin: asXid(1), cid: 0 });
+    await engine.checkpoint();
+    const heap = engine.heap(engine.createRelation('heap'));
+    for (let p = 0; p < 48; p++) heap.insert(Buffer.alloc(PAGE_FILL, 2), { xmin: asXid(1), cid: 0 });
+    const dirtied = engine.stats().bufferPool.dirty;
+    expect(dirtied).toBeGreaterThanOrEqual(40);
+    if (bgwriterDelayMs > 0) {
+      await waitFor(() => engine.stats().bufferPool.dirty === 0, {
+        what: 'the background writer to clean the pool',
+      });
+    }
+    const before = engine.stats().bufferPool;
+    for (let p = 0; p < 48; p++) cold.fetch(makeTid(p, 1));
+    const after = engine.stats().bufferPool;
+    return {
+      evictionWrites: after.evictionWrites - before.evictionWrites,
+      blockingWalFlushes: after.blockingWalFlushes - before.blockingWalFlushes,
+      written: engine.stats().backgroundWriterPages,
+    };
+  }
+
+  it('writes dirty pages ahead of eviction, so a miss finds a clean victim', async () => {
+    const without = await run(0);
+    expect(without.written).toBe(0);
+    // Without it, the misses evict dirty pages and must write them (and flush WAL) themselves.
+    expect(without.evictionWrites).toBeGreaterThan(0);
+    expect(without.blockingWalFlushes).toBeGreaterThan(0);
+    const withWriter = await run(5);
+    expect(withWriter.written).toBeGreaterThanOrEqual(40);
+    expect(withWriter.evictionWrites).toBe(0);
+    expect(withWriter.blockingWalFlushes).toBe(0);
   });
 });
