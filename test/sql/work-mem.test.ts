@@ -4,12 +4,16 @@
  * under the default, with the same answers. (The operators' spill files and their removal are
  * tested in packages/node-core/src/sql/exec/spill.test.ts.)
  */
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { KeelProcess } from '@keel/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectRaw, type QueryOutcome, type SqlClient } from './support/sql-client.js';
 
 let keel: KeelProcess;
 let client: SqlClient;
+/** The process before the restart: it owns (and finally removes) the data directory. */
+let firstProcess: KeelProcess | null = null;
 
 beforeAll(async () => {
   keel = await KeelProcess.start();
@@ -20,6 +24,7 @@ afterAll(async () => {
   await client?.close();
   await keel?.stop();
   await keel?.dispose();
+  await firstProcess?.dispose();
 });
 
 async function ok(sql: string): Promise<(string | null)[][]> {
@@ -51,5 +56,27 @@ describe('SET work_mem', () => {
 
     await ok('RESET work_mem');
     expect(await plan(sortSql)).toMatch(/Sort Method: quicksort/);
+
+    // The spill files lived in the data directory's pgsql_tmp, in this process's own
+    // sub-directory, and are gone once the statements ended.
+    const temp = path.join(keel.dataDir, 'pgsql_tmp');
+    const dirs = readdirSync(temp);
+    expect(dirs).toHaveLength(1);
+    expect(dirs[0]).toMatch(new RegExp(`^${keel.child.pid}-`));
+    expect(readdirSync(path.join(temp, dirs[0] ?? ''))).toEqual([]);
+  }, 120_000);
+
+  it('removes spill files an earlier process left behind when the node starts', async () => {
+    const leftover = path.join(keel.dataDir, 'pgsql_tmp', '999999-crashed');
+    mkdirSync(leftover, { recursive: true });
+    writeFileSync(path.join(leftover, 'sort-1.spill'), 'rows of a sort that never finished');
+    await client.close();
+    const first = keel;
+    await first.kill9();
+    keel = await first.restart();
+    firstProcess = first;
+    client = await connectRaw(keel.clientConfig());
+    expect(readdirSync(path.join(keel.dataDir, 'pgsql_tmp'))).not.toContain('999999-crashed');
+    expect(await ok('SELECT 1')).toEqual([['1']]);
   }, 120_000);
 });

@@ -51,7 +51,15 @@ export class DataDirectory {
    */
   hasOtherContent(): boolean {
     if (!existsSync(this.root)) return false;
-    const kept = new Set(['admin-password', 'keel.pid', 'lost+found', 'raft', 'replication', 'quarantine']);
+    const kept = new Set([
+      'admin-password',
+      'keel.pid',
+      'lost+found',
+      'pgsql_tmp',
+      'raft',
+      'replication',
+      'quarantine',
+    ]);
     return readdirSync(this.root).some((name) => !kept.has(name) && !name.startsWith('.'));
   }
 

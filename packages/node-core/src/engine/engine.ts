@@ -11,8 +11,7 @@
  * Exports: Engine, EngineOptions, EngineLogger.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { assert, KeelError, SqlState } from '@keel/errors';
 import type { Node } from '@pgsql/types';
@@ -154,7 +153,10 @@ export class Engine implements Backend, SessionHost {
     this.locks = parts.locks;
     this.catalog = parts.catalog;
     this.sequences = parts.sequences;
-    this.tempDir = path.join(os.tmpdir(), `keel-${process.pid}-${randomBytes(4).toString('hex')}`);
+    // Spill files live in the data directory (PostgreSQL's pgsql_tmp), on the disk the operator
+    // sized for the data, not in a possibly small /tmp. One sub-directory per engine instance:
+    // a replicated node reopens its engine in the same process.
+    this.tempDir = path.join(options.dataDir, TEMP_DIR, `${process.pid}-${randomBytes(4).toString('hex')}`);
     this.utility = new UtilityRunner(this);
     // Notifications are delivered as commits become visible, so listeners hear them in commit order.
     this.txns.addObserver(this.utility.notifications);
@@ -300,6 +302,7 @@ export class Engine implements Backend, SessionHost {
       await bootstrapCluster(engine, bootstrap);
     }
     engine.loadCatalogs();
+    removeStaleTempFiles(options.dataDir);
     mkdirSync(engine.tempDir, { recursive: true });
     if (standbyXacts !== null) enterStandby(engine, standbyXacts);
     else engine.autovacuum.start();
@@ -638,5 +641,16 @@ export class Engine implements Backend, SessionHost {
     });
     this.pendingStorageWork.add(tracked);
     void tracked.finally(() => this.pendingStorageWork.delete(tracked));
+  }
+}
+
+const TEMP_DIR = 'pgsql_tmp';
+
+/** Spill files of an earlier process (one that crashed mid-sort) are garbage: remove them. */
+function removeStaleTempFiles(dataDir: string): void {
+  const root = path.join(dataDir, TEMP_DIR);
+  if (!existsSync(root)) return;
+  for (const name of readdirSync(root)) {
+    if (!name.startsWith(`${process.pid}-`)) rmSync(path.join(root, name), { recursive: true, force: true });
   }
 }
