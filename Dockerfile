@@ -77,7 +77,7 @@ ENV NODE_ENV=production \
     KEEL_SHUTDOWN_TIMEOUT_S=5
 
 # PostgreSQL protocol, HTTP (health, metrics, cluster), cluster gRPC (Raft and WAL shipping).
-EXPOSE 5433 8080 7000
+EXPOSE 5433 8080 7000 7001
 VOLUME ["/var/lib/keel"]
 USER 10001:10001
 

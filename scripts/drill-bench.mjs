@@ -10,8 +10,8 @@
 // lag the primary reports (max and mean of samples every 250 ms) during the run. Every server
 // fsyncs its commits (no fsync=off anywhere), so the figures compare like with like.
 //
-//   npx tsc -b && node scripts/drill-bench.mjs [--scale 1] [--clients 4] [--duration 20]
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+//   npx tsc -b && node scripts/drill-bench.mjs [--scale 1] [--clients 4] [--duration 20] [--only NAME,...]
+import { execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -27,15 +27,31 @@ const clients = option('clients', 4);
 const duration = option('duration', 20);
 const bin = '/usr/lib/postgresql/15/bin';
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+// --only keel-1,keel-async,keel-sync,pg15-sync: run some of the four.
+const onlyAt = process.argv.indexOf('--only');
+const only = onlyAt > 0 ? process.argv[onlyAt + 1].split(',') : null;
 
-function pgbench(port, password, user, args) {
-  const result = spawnSync(`${bin}/pgbench`, ['-h', '127.0.0.1', '-p', String(port), '-U', user, ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, PGPASSWORD: password },
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  if (result.status !== 0) throw new Error(`pgbench ${args.join(' ')} failed: ${result.stderr.slice(-2000)}`);
-  return result.stdout;
+/**
+ * pgbench without blocking this process: the fault proxies between the cluster's nodes live here,
+ * and a synchronous spawn would stall every Raft heartbeat meanwhile (the leader lease lapses and
+ * an asynchronous primary fences writes). Retries a failed run a few times (pgbench -i drops and
+ * recreates its tables).
+ */
+async function pgbench(port, password, user, args, attempts = 3) {
+  for (let attempt = 1; ; attempt++) {
+    const result = await new Promise((resolve) => {
+      execFile(
+        `${bin}/pgbench`,
+        ['-h', '127.0.0.1', '-p', String(port), '-U', user, ...args],
+        { encoding: 'utf8', env: { ...process.env, PGPASSWORD: password }, maxBuffer: 64 * 1024 * 1024 },
+        (error, stdout, stderr) => resolve({ ok: error === null, stdout, stderr }),
+      );
+    });
+    if (result.ok) return result.stdout;
+    if (attempt >= attempts)
+      throw new Error(`pgbench ${args.join(' ')} failed: ${result.stderr.slice(-2000)}`);
+    await sleep(1000);
+  }
 }
 
 /** Runs pgbench asynchronously so lag can be sampled meanwhile. */
@@ -95,7 +111,7 @@ function pgbenchAsync(port, password, user, database, sample) {
 async function keelSingle() {
   const node = await KeelProcess.start({});
   try {
-    pgbench(node.pgPort, node.adminPassword, 'keel', ['-i', '-s', String(scale), '-q', 'keel']);
+    await pgbench(node.pgPort, node.adminPassword, 'keel', ['-i', '-s', String(scale), '-q', 'keel']);
     return await pgbenchAsync(node.pgPort, node.adminPassword, 'keel', 'keel', async () => null);
   } finally {
     await node.dispose();
@@ -123,7 +139,7 @@ async function keelCluster(syncReplicas) {
     }
     if (primary === null) throw new Error('no primary with two streaming replicas');
     const port = cluster.pgPort(primary);
-    pgbench(port, cluster.password, 'keel', ['-i', '-s', String(scale), '-q', 'keel']);
+    await pgbench(port, cluster.password, 'keel', ['-i', '-s', String(scale), '-q', 'keel']);
     const sample = async () => {
       const v = await cluster.view(primary);
       const replicas = v.replication?.replicas ?? [];
@@ -202,7 +218,7 @@ async function pg15Sync() {
       i++
     )
       await sleep(100);
-    pgbench(p1, '', 'postgres', ['-i', '-s', String(scale), '-q', 'postgres']);
+    await pgbench(p1, '', 'postgres', ['-i', '-s', String(scale), '-q', 'postgres']);
     const sample = async () => {
       const v = psql(
         'SELECT coalesce(max(pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)), 0) FROM pg_stat_replication',
@@ -229,6 +245,7 @@ for (const [name, run] of [
   ['keel-sync', () => keelCluster(1)],
   ['pg15-sync', pg15Sync],
 ]) {
+  if (only !== null && !only.includes(name)) continue;
   try {
     results[name] = await run();
   } catch (error) {

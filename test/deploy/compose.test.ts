@@ -97,6 +97,16 @@ describe('docker-compose.yml', () => {
     expect(environment(at(defaults, 'services', 'keel-1')).KEEL_PEERS).toBe(exampleEnv.KEEL_PEERS);
   });
 
+  it('replicates the WAL between the nodes with a synchronous quorum', () => {
+    for (const [, service] of keelServices) {
+      const env = environment(service);
+      // Without a replication port each node would be its own database behind one Raft group.
+      expect(Number(env.KEEL_REPLICATION_PORT)).toBeGreaterThan(0);
+      expect(env.KEEL_REPLICATION_PORT).not.toBe(env.KEEL_GRPC_PORT);
+      expect(Number(env.KEEL_SYNC_REPLICAS)).toBeGreaterThanOrEqual(1);
+    }
+  });
+
   it('requires the admin password from the environment and passes only keel start settings', () => {
     const withoutPassword = { ...exampleEnv };
     delete withoutPassword.KEEL_ADMIN_PASSWORD;

@@ -86,7 +86,8 @@ describe('Dockerfile', () => {
       expect(env.get(host)).toBe('0.0.0.0');
     for (const name of env.keys()) if (name?.startsWith('KEEL_')) expect(keelEnvNames).toContain(name);
     expect([...env.keys()].filter((name) => !name?.startsWith('KEEL_'))).toEqual(['NODE_ENV']);
-    expect(args('EXPOSE')).toEqual([`${env.get('KEEL_PG_PORT')} ${env.get('KEEL_HTTP_PORT')} 7000`]);
+    // PostgreSQL, HTTP, Raft gRPC and replication gRPC (7000 and 7001 by the compose and k8s convention).
+    expect(args('EXPOSE')).toEqual([`${env.get('KEEL_PG_PORT')} ${env.get('KEEL_HTTP_PORT')} 7000 7001`]);
   });
 
   it('checks health on /health/ready and stops on SIGTERM', () => {

@@ -207,6 +207,10 @@ describe('deploy/k8s fits together', () => {
     expect(Number(config().KEEL_PG_PORT)).toBe(containerPort('postgres'));
     expect(Number(config().KEEL_HTTP_PORT)).toBe(containerPort('http'));
     expect(Number(config().KEEL_GRPC_PORT)).toBe(containerPort('grpc'));
+    // Replication is on (without its port each pod would be its own database behind one Raft
+    // group), with a synchronous quorum that makes failover lossless in 3 members.
+    expect(Number(config().KEEL_REPLICATION_PORT)).toBe(containerPort('replication'));
+    expect(Number(config().KEEL_SYNC_REPLICAS)).toBeGreaterThanOrEqual(1);
     for (const host of ['KEEL_PG_HOST', 'KEEL_HTTP_HOST', 'KEEL_GRPC_HOST'])
       expect(config()[host]).toBe('0.0.0.0');
   });

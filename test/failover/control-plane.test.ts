@@ -1,6 +1,6 @@
 /**
  * The control half of failover with real keel processes (issue 9, points 5, 7, 8; the data
- * checks are in data-failover.test.ts): every node's PostgreSQL port reaches the primary, psql
+ * checks are in drill.test.ts and test/replication/): every node's PostgreSQL port reaches the primary, psql
  * finds it with a multi-host string and target_session_attrs=read-write, the DNS responder and
  * the role-change hook follow a kill -9 of the primary, a partitioned primary's lease runs out
  * before the majority elects another leader, switchover and failover move the primary on

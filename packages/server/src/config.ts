@@ -49,6 +49,11 @@ export interface NodeConfig {
   syncReplicas: number;
   syncTimeoutMs: number;
   walKeepMb: number;
+  /** Kubernetes role label (cluster/pod-labeler.ts): on when pod and namespace are set. */
+  k8sPodName: string | null;
+  k8sNamespace: string | null;
+  k8sApiUrl: string | null;
+  k8sTokenFile: string;
 }
 
 /** A bad flag or environment value; the CLI prints it with the option's help and exits 2. */
@@ -201,7 +206,7 @@ export const optionSpecs = [
     env: 'KEEL_EVICTION_POLICY',
     valueName: 'NAME',
     description: 'buffer pool replacement policy: clock, lru, 2q or arc',
-    defaultValue: 'clock',
+    defaultValue: '2q',
     parse: oneOf(['clock', 'lru', '2q', 'arc'] as const),
   }),
   spec({
@@ -418,6 +423,42 @@ export const optionSpecs = [
     description: 'WAL the primary keeps for lagging replicas, in MiB; a replica further behind re-bootstraps',
     defaultValue: 1024,
     parse: integer(1, 1 << 20),
+  }),
+  spec({
+    key: 'k8sPodName',
+    flag: 'k8s-pod-name',
+    env: 'KEEL_K8S_POD_NAME',
+    valueName: 'NAME',
+    description: 'with --k8s-namespace: label this pod keel/role=primary|replica on role changes',
+    defaultValue: null,
+    parse: text,
+  }),
+  spec({
+    key: 'k8sNamespace',
+    flag: 'k8s-namespace',
+    env: 'KEEL_K8S_NAMESPACE',
+    valueName: 'NAME',
+    description: 'the namespace of --k8s-pod-name',
+    defaultValue: null,
+    parse: text,
+  }),
+  spec({
+    key: 'k8sApiUrl',
+    flag: 'k8s-api-url',
+    env: 'KEEL_K8S_API_URL',
+    valueName: 'URL',
+    description: 'Kubernetes API server (default https://$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT)',
+    defaultValue: null,
+    parse: text,
+  }),
+  spec({
+    key: 'k8sTokenFile',
+    flag: 'k8s-token-file',
+    env: 'KEEL_K8S_TOKEN_FILE',
+    valueName: 'FILE',
+    description: 'bearer token for the Kubernetes API (the mounted ServiceAccount token)',
+    defaultValue: '/var/run/secrets/kubernetes.io/serviceaccount/token',
+    parse: text,
   }),
 ] as const;
 

@@ -96,7 +96,9 @@ export async function startNode(config: NodeConfig, logger: Logger): Promise<Run
     adminVerifier: () => engine.lookupRole('keel')?.scramVerifier ?? null,
     phase: () => phase,
   });
-  const metrics = new NodeMetrics(new NodeStatus(engine, cluster.raft));
+  const metrics = new NodeMetrics(
+    new NodeStatus(engine, cluster.raft, config.replicationRole === 'auto' ? replication : null),
+  );
   observer.target = metrics;
   const listenerOptions = {
     host: config.pgHost,

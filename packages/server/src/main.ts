@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 import path from 'node:path';
 import { isKeelError } from '@keel/errors';
-import { formatQuarantine, readQuarantine } from '@keel/node-core';
 import { parseCommandLine } from './cli.js';
 import { runClusterCommand } from './cluster-command.js';
 /**
@@ -9,7 +8,6 @@ import { runClusterCommand } from './cluster-command.js';
  * cluster command. Exit codes: 0 success, 1 runtime failure, 2 bad usage or configuration.
  */
 import { ConfigError, resolveConfig } from './config.js';
-import { startNode } from './keel-node.js';
 import { createRootLogger } from './logger.js';
 
 const VERSION = '0.1.0';
@@ -27,6 +25,9 @@ async function main(argv: string[]): Promise<number> {
       return runClusterCommand(command, process.env);
     case 'quarantine': {
       const dataDir = path.resolve(command.dataDir ?? process.env.KEEL_DATA_DIR ?? './data');
+      // Loaded here, not at the top: `keel cluster ...` (an operator command, the preStop hook, the
+      // drill) then starts without loading the database engine, in a fraction of the time.
+      const { formatQuarantine, readQuarantine } = await import('@keel/node-core');
       process.stdout.write(formatQuarantine(readQuarantine(dataDir)));
       return 0;
     }
@@ -36,6 +37,7 @@ async function main(argv: string[]): Promise<number> {
         config.logLevel,
         config.nodeId === null ? {} : { nodeId: config.nodeId },
       );
+      const { startNode } = await import('./keel-node.js');
       const node = await startNode(config, logger);
       for (const signal of ['SIGTERM', 'SIGINT'] as const) {
         process.once(signal, () => {

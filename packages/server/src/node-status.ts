@@ -1,11 +1,13 @@
 /**
  * Adapts the engine's and the Raft node's own counters to what the metrics endpoint reads
- * (NodeStatusSource). Cluster statistics that need the replication layer (replicas, failovers)
- * are reported as empty until that layer exists.
+ * (NodeStatusSource). With a replication layer, the primary lists its replicas' positions, states
+ * and replay lag (replication.status().replicas) and the WAL replay position is the
+ * replication's; failovers and switchovers are not counted yet (always 0).
  * Exports: NodeStatus.
  */
 import type { RaftNodeHandle } from '@keel/consensus';
 import type { Engine } from '@keel/node-core';
+import type { ReplicationControl } from '@keel/replication';
 import type { ClusterStats, EngineStats, NodeStatusSource } from './metrics.js';
 
 export class NodeStatus implements NodeStatusSource {
@@ -17,6 +19,8 @@ export class NodeStatus implements NodeStatusSource {
     /** The engine, or a ReplicatedEngine (whose engine changes on a role change): only stats() is read. */
     private readonly engine: Pick<Engine, 'stats'>,
     private readonly raft: RaftNodeHandle | null,
+    /** The replication layer of a cluster node (null without one, or in the fixed-role mode). */
+    private readonly replication: Pick<ReplicationControl, 'status'> | null = null,
   ) {
     raft?.onRoleChange((change) => {
       if (change.role === 'candidate') this.electionsTotal++;
@@ -40,7 +44,7 @@ export class NodeStatus implements NodeStatusSource {
       wal: {
         insertLsn: wal.insertLsn,
         flushLsn: wal.flushedLsn,
-        replayLsn: wal.flushedLsn,
+        replayLsn: this.replication?.status().replayLsn ?? wal.flushedLsn,
         writtenBytesTotal: wal.bytes,
         syncsTotal: wal.syncRounds,
       },
@@ -60,6 +64,19 @@ export class NodeStatus implements NodeStatusSource {
     };
   }
 
+  private replicas(leader: boolean): ClusterStats['replicas'] {
+    const replication = leader ? (this.replication?.status() ?? null) : null;
+    if (replication === null || replication.role !== 'primary') return [];
+    return replication.replicas.map((r) => ({
+      nodeId: r.nodeId,
+      state: r.state,
+      writeLsn: r.writeLsn,
+      flushLsn: r.flushLsn,
+      replayLsn: r.replayLsn,
+      replayLagSeconds: r.replayLagMs === null ? null : r.replayLagMs / 1000,
+    }));
+  }
+
   clusterStats(): ClusterStats | null {
     if (this.raft === null) return null;
     const status = this.raft.status();
@@ -72,7 +89,7 @@ export class NodeStatus implements NodeStatusSource {
       leaderChangesTotal: this.leaderChangesTotal,
       failoversTotal: 0,
       switchoversTotal: 0,
-      replicas: [],
+      replicas: this.replicas(status.role === 'leader'),
     };
   }
 }

@@ -33,6 +33,7 @@ import { type DnsResponderHandle, startDnsResponder } from './dns-responder.js';
 import { FailoverOrchestrator } from './failover-orchestrator.js';
 import { HealthMonitor } from './health-monitor.js';
 import { registerWithLeader } from './member-registration.js';
+import { kubernetesApiUrl, podLabelAction } from './pod-labeler.js';
 import { PrimaryRouter } from './primary-router.js';
 import { type ClusterMembership, ELECTION_TIMEOUT_MS, startCluster } from './raft-cluster.js';
 import { RoleHookRunner } from './role-hook.js';
@@ -66,6 +67,7 @@ export class ClusterControl {
   private self: MemberRecord | null = null;
   private monitor: HealthMonitor | null = null;
   private hook: RoleHookRunner | null = null;
+  private podLabel: RoleHookRunner | null = null;
   private dns: DnsResponderHandle | null = null;
   private readonly replicationOverrides: Map<string, { host: string; port: number }>;
 
@@ -157,6 +159,39 @@ export class ClusterControl {
       this.state.onChange(fire);
       fire();
     }
+    if (config.k8sPodName !== null && config.k8sNamespace !== null) {
+      const apiUrl = kubernetesApiUrl(config.k8sApiUrl);
+      if (apiUrl === null)
+        logger.warn(
+          { component: 'health', pod: config.k8sPodName },
+          'no Kubernetes API address (--k8s-api-url or KUBERNETES_SERVICE_HOST): the pod role label is not set',
+        );
+      else {
+        const labeler = new RoleHookRunner({
+          command: `PATCH pod ${config.k8sNamespace}/${config.k8sPodName} label keel/role`,
+          nodeId: self.nodeId,
+          cluster: config.clusterName,
+          stateFile: null,
+          logger,
+          component: 'health',
+          name: 'pod role label',
+          action: podLabelAction({
+            apiUrl,
+            namespace: config.k8sNamespace,
+            pod: config.k8sPodName,
+            tokenFile: config.k8sTokenFile,
+          }),
+        });
+        this.podLabel = labeler;
+        const label = () => {
+          const announced = this.state.primary();
+          if (announced === null) return;
+          labeler.desire(announced.nodeId === self.nodeId ? 'primary' : 'replica', announced.term);
+        };
+        this.state.onChange(label);
+        label();
+      }
+    }
     if (config.dnsPort !== null) {
       this.dns = await startDnsResponder(
         config.pgHost,
@@ -186,6 +221,7 @@ export class ClusterControl {
   async close(): Promise<void> {
     this.router.close();
     this.hook?.close();
+    this.podLabel?.close();
     this.monitor?.close();
     await this.dns?.close();
     await this.orchestrator.close();
@@ -224,13 +260,28 @@ export class ClusterControl {
     return health === null ? { ok: false, reason: this.options.phase() } : readyVerdict(this.facts(), health);
   }
 
-  writable(): Verdict {
+  /** The node is the primary that takes writes (GET /primary): leader, promoted, lease, fsync. */
+  primaryWritable(): Verdict {
     const health = this.assessment();
     const facts = this.facts();
     if (health === null) return { ok: false, reason: facts.phase };
     const verdict = writableVerdict(facts, health);
     if (!verdict.ok || this.orchestrator.writable()) return verdict;
     return { ok: false, reason: this.orchestrator.status().fenced ?? 'not writable' };
+  }
+
+  /**
+   * `writable` of GET /cluster: the primary, and a commit would complete now. In synchronous
+   * mode a primary with fewer than --sync-replicas streaming replicas is not writable: its
+   * commits wait (issue 9, point 2), and the reason says for what.
+   */
+  writable(): Verdict {
+    const verdict = this.primaryWritable();
+    if (!verdict.ok) return verdict;
+    const replication = this.options.replication?.status() ?? null;
+    if (replication !== null && replication.role === 'primary' && !replication.writable)
+      return { ok: false, reason: replication.writableReason };
+    return verdict;
   }
 
   roleCheck(pathname: string, query: URLSearchParams): HealthVerdict | null {
@@ -245,7 +296,7 @@ export class ClusterControl {
     if (health === null) return { ok: false, reason: this.options.phase() };
     if (pathname === '/primary' || pathname === '/read-write') {
       const verdict = primaryVerdict(this.facts(), health);
-      return verdict.ok ? this.writable() : verdict;
+      return verdict.ok ? this.primaryWritable() : verdict;
     }
     let lag: bigint | null;
     try {

@@ -13,7 +13,9 @@
  * The command runs through /bin/sh with the arguments `ROLE NODE_ID TERM CLUSTER` ($1..$4) and
  * the same values in KEEL_ROLE, KEEL_NODE_ID, KEEL_TERM, KEEL_CLUSTER. Because the term is
  * passed, a hook can itself ignore a term it has already acted on (running twice is harmless).
- * Exports: RoleHookRunner, HookRole, RoleHookOptions.
+ * The same runner drives the Kubernetes role label (pod-labeler.ts) with an `action` instead of a
+ * command and no state file (a recreated pod has lost its label, so each start patches again).
+ * Exports: RoleHookRunner, HookRole, HookOutcome, RoleHookOptions.
  */
 import { spawn } from 'node:child_process';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -22,15 +24,28 @@ import type { Logger } from '../logger.js';
 export type HookRole = 'primary' | 'replica';
 
 export interface RoleHookOptions {
+  /** The shell command, or a description of `action` for the log. */
   readonly command: string;
   readonly nodeId: string;
   readonly cluster: string;
-  /** Where the last successful run is recorded. */
-  readonly stateFile: string;
+  /** Where the last successful run is recorded; null: nowhere (the action runs again after a restart). */
+  readonly stateFile: string | null;
   readonly logger: Logger;
+  /** Runs instead of the shell command (the Kubernetes role label: pod-labeler.ts). */
+  readonly action?: (role: HookRole, term: number) => Promise<HookOutcome>;
+  /** The log component (default 'hook'). */
+  readonly component?: string;
+  /** The log messages' subject (default 'role-change hook'). */
+  readonly name?: string;
   readonly timeoutMs?: number;
   readonly retryMinMs?: number;
   readonly retryMaxMs?: number;
+}
+
+/** What one run of the hook did: ok, and a short detail (output or error) for the log. */
+export interface HookOutcome {
+  readonly ok: boolean;
+  readonly detail: string;
 }
 
 interface Desire {
@@ -38,7 +53,8 @@ interface Desire {
   readonly term: number;
 }
 
-function readDone(file: string): Desire | null {
+function readDone(file: string | null): Desire | null {
+  if (file === null) return null;
   try {
     const value: unknown = JSON.parse(readFileSync(file, 'utf8'));
     if (typeof value !== 'object' || value === null) return null;
@@ -64,7 +80,7 @@ export class RoleHookRunner {
   constructor(private readonly options: RoleHookOptions) {
     this.done = readDone(options.stateFile);
     this.retryDelayMs = options.retryMinMs ?? 1000;
-    this.log = options.logger.child({ component: 'hook' });
+    this.log = options.logger.child({ component: options.component ?? 'hook' });
   }
 
   /** This node is now `role` as of the primary announcement of `term`. */
@@ -105,7 +121,7 @@ export class RoleHookRunner {
       command: this.options.command,
     };
     if (outcome.ok) {
-      this.log.info({ ...fields, output: outcome.detail }, 'role-change hook ran');
+      this.log.info({ ...fields, output: outcome.detail }, `${this.options.name ?? 'role-change hook'} ran`);
       this.done = desire;
       this.record(desire);
       if (this.pending === desire) this.pending = null;
@@ -119,7 +135,7 @@ export class RoleHookRunner {
     }
     this.log.warn(
       { ...fields, error: outcome.detail, retryInMs: this.retryDelayMs },
-      'role-change hook failed; retrying',
+      `${this.options.name ?? 'role-change hook'} failed; retrying`,
     );
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
@@ -130,6 +146,7 @@ export class RoleHookRunner {
   }
 
   private record(desire: Desire): void {
+    if (this.options.stateFile === null) return;
     const temp = `${this.options.stateFile}.tmp`;
     try {
       writeFileSync(temp, `${JSON.stringify(desire)}\n`);
@@ -142,6 +159,12 @@ export class RoleHookRunner {
 
   private run(desire: Desire): Promise<{ ok: boolean; detail: string; ms: number }> {
     const started = performance.now();
+    const { action } = this.options;
+    if (action !== undefined)
+      return action(desire.role, desire.term).then((outcome) => ({
+        ...outcome,
+        ms: Math.round(performance.now() - started),
+      }));
     const { command, nodeId, cluster } = this.options;
     const term = String(desire.term);
     return new Promise((resolve) => {
