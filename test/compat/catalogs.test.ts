@@ -74,6 +74,20 @@ async function expectSame(sql: string): Promise<void> {
   expect(keel).toEqual(postgres);
 }
 
+/** The same SQLSTATE and message from both servers. */
+async function expectSameError(sql: string): Promise<void> {
+  const expected = await onPostgres.query(sql);
+  if (expected.ok) throw new Error(`reference accepted: ${sql}`);
+  const actual = await onKeel.query(sql).then(
+    () => null,
+    (error: { code?: string; message?: string }) => error,
+  );
+  expect({ code: actual?.code, message: actual?.message }).toEqual({
+    code: expected.code,
+    message: expected.message,
+  });
+}
+
 describe('catalog rows match PostgreSQL 15', () => {
   it('pg_class describes tables, indexes, sequences and views', async () => {
     await expectSame(`
@@ -157,6 +171,82 @@ describe('catalog rows match PostgreSQL 15', () => {
   });
 });
 
+describe('reg* types', () => {
+  it('regproc and regprocedure read and print function names as PostgreSQL does', async () => {
+    await expectSame(`
+      SELECT 'now'::regproc::text, 'pg_catalog.now'::regproc::text, ' version '::regproc::text,
+             'now()'::regprocedure::text, 'pg_catalog.abs(integer)'::regprocedure::text,
+             'ABS(int8)'::regprocedure::regproc::text, 'now'::regproc::regprocedure::text,
+             0::regproc::text, '-'::regproc::oid, '-'::regprocedure::text, 'now'::regproc = 'now()'::regprocedure,
+             'now'::text::regproc::text, 99999999::regproc::text`);
+    // Output: unqualified when the name alone finds the function, pg_catalog.abs when overloaded.
+    await expectSame(`
+      SELECT p.oid::regproc::text, p.oid::regprocedure::text, p.oid = p.oid::regprocedure::text::regprocedure
+      FROM pg_catalog.pg_proc p
+      WHERE p.proname IN ('now', 'version', 'abs', 'pg_backend_pid', 'array_in') ORDER BY 2`);
+    await expectSame(`
+      SELECT typname, typinput::text, typinput = 'pg_catalog.array_in'::regproc
+      FROM pg_catalog.pg_type WHERE typname IN ('_int4', '_text', 'record') ORDER BY 1`);
+  });
+
+  it('unknown functions give 42883, ambiguous names 42725, unknown schemas 3F000', async () => {
+    await expectSameError("SELECT 'no_such_function'::regproc");
+    await expectSameError("SELECT 'public.now'::regproc");
+    await expectSameError("SELECT 'abs'::regproc");
+    await expectSameError("SELECT 'no_schema.now'::regproc");
+    await expectSameError("SELECT 'abs(text)'::regprocedure");
+    await expectSameError("SELECT 'now'::regprocedure");
+  });
+
+  it('regrole reads and prints role names; unknown roles give 42704', async () => {
+    for (const sql of ['CREATE ROLE app_reader', 'CREATE ROLE "Mixed Role"']) {
+      expect((await onPostgres.query(sql)).ok).toBe(true);
+      await onKeel.query(sql);
+    }
+    try {
+      await expectSame(`
+        SELECT 'app_reader'::regrole::text, '"app_reader"'::regrole::text, ' APP_READER'::regrole::text,
+               '"Mixed Role"'::regrole::text, 0::regrole::text,
+               (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = 'app_reader')::regrole::text,
+               'app_reader'::regrole = (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = 'app_reader'),
+               (SELECT pg_catalog.pg_get_userbyid(c.relowner) = c.relowner::regrole::text
+                FROM pg_catalog.pg_class c WHERE c.oid = 'child'::regclass)`);
+      await expectSameError("SELECT 'no_such_role'::regrole");
+      await expectSameError("SELECT 'Mixed Role'::regrole");
+    } finally {
+      for (const sql of ['DROP ROLE app_reader', 'DROP ROLE "Mixed Role"']) {
+        await onPostgres.query(sql);
+        await onKeel.query(sql);
+      }
+    }
+  });
+});
+
+describe('set-returning catalog functions', () => {
+  async function onBoth(sql: string): Promise<void> {
+    expect((await onPostgres.query(sql)).ok).toBe(true);
+    await onKeel.query(sql);
+  }
+
+  it('pg_listening_channels lists the committed LISTENs of the session', async () => {
+    const listed = `SELECT pg_catalog.array_to_string(pg_catalog.array_agg(c ORDER BY c), ',') AS channels,
+                           (SELECT count(*) FROM pg_catalog.pg_listening_channels()) AS n
+                    FROM pg_catalog.pg_listening_channels() AS c`;
+    await onBoth('LISTEN ch_b');
+    await onBoth('LISTEN "Ch_A"');
+    await expectSame(listed);
+    await onBoth('BEGIN');
+    await onBoth('LISTEN ch_c');
+    await expectSame(`${listed} UNION ALL SELECT pg_catalog.pg_listening_channels(), NULL ORDER BY 1`);
+    await onBoth('COMMIT');
+    await expectSame(listed);
+    await onBoth('UNLISTEN ch_b');
+    await expectSame(listed);
+    await onBoth('UNLISTEN *');
+    await expectSame(listed);
+  });
+});
+
 describe('more catalogs clients read', () => {
   it('pg_description names its catalog (classoid::regclass), pg_sequence and information_schema.schemata agree', async () => {
     await expectSame(`
@@ -171,6 +261,33 @@ describe('more catalogs clients read', () => {
     await expectSame(`
       SELECT c.relname, a.amname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_am a ON a.oid = c.relam
       WHERE c.relnamespace = 'public'::regnamespace ORDER BY 1`);
+  });
+
+  it('information_schema says views are not updatable, as Keel refuses DML on views', async () => {
+    // PostgreSQL says YES for a simple single-table view (it rewrites DML on it); Keel answers
+    // 42809 to INSERT/UPDATE/DELETE on any view, so its catalog must not promise otherwise.
+    await expect(onKeel.query("INSERT INTO parent_names VALUES ('x')")).rejects.toMatchObject({
+      code: '42809',
+    });
+    const views = await onKeel.query(
+      "SELECT is_updatable, is_insertable_into FROM information_schema.views WHERE table_name = 'parent_names'",
+    );
+    expect(views.rows).toEqual([{ is_updatable: 'NO', is_insertable_into: 'NO' }]);
+    const columns = await onKeel.query(
+      `SELECT table_name, is_updatable FROM information_schema.columns
+       WHERE table_name IN ('parent', 'parent_names') AND column_name = 'name' ORDER BY 1`,
+    );
+    expect(columns.rows).toEqual([
+      { table_name: 'parent', is_updatable: 'YES' },
+      { table_name: 'parent_names', is_updatable: 'NO' },
+    ]);
+  });
+
+  it('pg_database has template1 and template0 as initdb makes them', async () => {
+    await expectSame(`
+      SELECT oid, datname, datistemplate, datallowconn, datconnlimit, encoding, datcollate, datctype,
+             pg_catalog.array_length(datacl, 1)
+      FROM pg_catalog.pg_database WHERE datname IN ('template0', 'template1', 'postgres') ORDER BY oid`);
   });
 
   it('pg_proc lists built-in functions with their signatures', async () => {
@@ -280,7 +397,12 @@ describe('live views', () => {
     expect(settings.rows).toEqual([{ setting: 'Europe/Berlin' }]);
     await onKeel.query('RESET TimeZone');
     const databases = await onKeel.query('SELECT datname FROM pg_database ORDER BY 1');
-    expect(databases.rows).toEqual([{ datname: 'keel' }, { datname: 'postgres' }]);
+    expect(databases.rows).toEqual([
+      { datname: 'keel' },
+      { datname: 'postgres' },
+      { datname: 'template0' },
+      { datname: 'template1' },
+    ]);
   });
 
   it('pg_authid is for superusers only', async () => {

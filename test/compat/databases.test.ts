@@ -83,6 +83,59 @@ describe('databases', () => {
     await expect(admin.query('CREATE DATABASE app_one')).rejects.toMatchObject({ code: '42P04' });
   });
 
+  it('has template1 and template0 as PostgreSQL does: template1 takes connections, template0 does not', async () => {
+    const rows = await admin.query(
+      `SELECT datname, datistemplate, datallowconn, datacl IS NOT NULL AS has_acl FROM pg_database
+       WHERE datname IN ('template0', 'template1', 'postgres') ORDER BY oid`,
+    );
+    expect(rows.rows).toEqual([
+      { datname: 'template1', datistemplate: true, datallowconn: true, has_acl: true },
+      { datname: 'template0', datistemplate: true, datallowconn: false, has_acl: true },
+      { datname: 'postgres', datistemplate: false, datallowconn: true, has_acl: false },
+    ]);
+    const current = await inDatabase('template1', (c) => c.query('SELECT current_database() AS d'));
+    expect(current.rows).toEqual([{ d: 'template1' }]);
+    const out = runPsql(keelTarget(node), ['-At'], '\\c template1\nSELECT current_database();\n');
+    expect(out.stdout).toBe('You are now connected to database "template1" as user "keel".\ntemplate1\n');
+    await expect(inDatabase('template0', async () => null)).rejects.toMatchObject({
+      code: '55000',
+      message: 'database "template0" is not currently accepting connections',
+    });
+  });
+
+  it('CREATE DATABASE takes TEMPLATE, IS_TEMPLATE and ALLOW_CONNECTIONS; templates cannot be dropped', async () => {
+    await admin.query('CREATE DATABASE from_zero TEMPLATE template0');
+    await admin.query("CREATE DATABASE from_one WITH TEMPLATE = template1 ENCODING 'UTF8'");
+    await expect(admin.query('CREATE DATABASE from_nothing TEMPLATE no_such_db')).rejects.toMatchObject({
+      code: '3D000',
+      message: 'template database "no_such_db" does not exist',
+    });
+    await admin.query('CREATE DATABASE closed_db ALLOW_CONNECTIONS false');
+    await admin.query('CREATE DATABASE my_template IS_TEMPLATE true');
+    const rows = await admin.query(
+      `SELECT datname, datistemplate, datallowconn FROM pg_database
+       WHERE datname IN ('from_zero', 'from_one', 'closed_db', 'my_template') ORDER BY 1`,
+    );
+    expect(rows.rows).toEqual([
+      { datname: 'closed_db', datistemplate: false, datallowconn: false },
+      { datname: 'from_one', datistemplate: false, datallowconn: true },
+      { datname: 'from_zero', datistemplate: false, datallowconn: true },
+      { datname: 'my_template', datistemplate: true, datallowconn: true },
+    ]);
+    const tables = await inDatabase('from_zero', (c) =>
+      c.query("SELECT count(*)::int AS n FROM pg_class WHERE relnamespace = 'public'::regnamespace"),
+    );
+    expect(tables.rows).toEqual([{ n: 0 }]);
+    await expect(inDatabase('closed_db', async () => null)).rejects.toMatchObject({ code: '55000' });
+    for (const name of ['template1', 'template0', 'my_template']) {
+      await expect(admin.query(`DROP DATABASE ${name}`)).rejects.toMatchObject({
+        code: '42809',
+        message: 'cannot drop a template database',
+      });
+    }
+    for (const name of ['from_zero', 'from_one', 'closed_db']) await admin.query(`DROP DATABASE ${name}`);
+  });
+
   it('DROP DATABASE ... WITH (FORCE) ends the sessions on it (FATAL 57P01), idle or in a transaction', async () => {
     await admin.query('CREATE DATABASE forced');
     const heard: { code?: string }[] = [];

@@ -228,6 +228,8 @@ export interface DatabaseInfo {
   catalogRelFile: RelFileNumber;
   allowConnections: boolean;
   connectionLimit: number;
+  /** pg_database.datistemplate: template0 and template1 (absent in catalogs written before them). */
+  isTemplate?: boolean;
 }
 
 /** Everything a database's catalog heap stores. */

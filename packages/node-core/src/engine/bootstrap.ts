@@ -1,7 +1,7 @@
 /**
  * First start of an empty data directory (PostgreSQL's initdb): the cluster-wide catalog heap,
- * the superuser, and the databases `postgres` and `keel` (clients default to a database named
- * like the user), each with its `public` schema. Runs as one transaction, then a checkpoint,
+ * the superuser, and the databases `template1`, `template0`, `postgres` and `keel` (clients
+ * default to a database named like the user), each with its `public` schema. Runs as one transaction, then a checkpoint,
  * then writes keel.json last: a crash anywhere before leaves a directory that the next start
  * recognizes as not initialized.
  * Exports: bootstrapCluster.
@@ -11,6 +11,8 @@ import type { DatabaseInfo, Role } from '../catalog/objects.js';
 import { WellKnownOid } from '../catalog/objects.js';
 import type { Engine } from './engine.js';
 
+const TEMPLATE1_DATABASE_OID = 1;
+const TEMPLATE0_DATABASE_OID = 4;
 const POSTGRES_DATABASE_OID = 5;
 
 export async function bootstrapCluster(
@@ -42,9 +44,13 @@ export async function bootstrapCluster(
     memberOf: [],
   };
   engine.catalog.put(txn, 'shared', superuser);
-  for (const [oid, name] of [
-    [POSTGRES_DATABASE_OID, 'postgres'],
-    [engine.catalog.allocateOid(), 'keel'],
+  // template1 and template0 as initdb makes them (PostgreSQL's oids): tools connect to
+  // template1; template0 refuses connections. CREATE DATABASE accepts either as TEMPLATE.
+  for (const [oid, name, isTemplate, allowConnections] of [
+    [TEMPLATE1_DATABASE_OID, 'template1', true, true],
+    [TEMPLATE0_DATABASE_OID, 'template0', true, false],
+    [POSTGRES_DATABASE_OID, 'postgres', false, true],
+    [engine.catalog.allocateOid(), 'keel', false, true],
   ] as const) {
     const relFile = engine.storage.createRelation('heap');
     engine.catalogHeaps.setDatabase(oid, relFile);
@@ -54,8 +60,9 @@ export async function bootstrapCluster(
       name,
       ownerOid: superuser.oid,
       catalogRelFile: relFile,
-      allowConnections: true,
+      allowConnections,
       connectionLimit: -1,
+      isTemplate,
     };
     engine.catalog.put(txn, 'shared', database);
     engine.catalog.put(txn, oid, {

@@ -11,15 +11,18 @@ import type { IndexRelation, Namespace, Oid, Relation, TableRelation } from '../
 import { WellKnownOid } from '../catalog/objects.js';
 import type { SchemaCatalog } from '../catalog/schema-catalog.js';
 import type { CatalogReader, ReferencingForeignKey, VirtualTable } from '../sql/context.js';
+import type { CatalogResolver } from '../sql/types/settings.js';
 import type { Engine } from './engine.js';
 import type { Session } from './session.js';
 import { callCatalogFunction } from './system-views/catalog-functions.js';
 import { findSystemViewByOid } from './system-views/definitions.js';
 import { systemNamespaces, systemView } from './system-views/index.js';
+import { catalogResolverFor } from './system-views/reg-resolver.js';
 
 export class EngineCatalogReader implements CatalogReader {
   readonly databaseName: string;
   readonly databaseOid: Oid;
+  private resolver: CatalogResolver | undefined;
 
   constructor(
     private readonly engine: Engine,
@@ -91,8 +94,9 @@ export class EngineCatalogReader implements CatalogReader {
   }
 
   regclassIn(name: string): Oid | null {
-    // As regclassin: a number is an oid, taken as it is.
+    // As regclassin: a number is an oid, taken as it is; '-' is the invalid oid 0.
     if (/^\s*\d+\s*$/.test(name)) return Number(name);
+    if (name.trim() === '-') return 0;
     const parts = splitQualifiedName(name);
     const relation = this.resolveRelation(parts.length > 1 ? (parts[0] ?? null) : null, parts.at(-1) ?? '');
     return relation?.oid ?? null;
@@ -113,6 +117,11 @@ export class EngineCatalogReader implements CatalogReader {
     if (visible) return quoteIdentifier(relation.name);
     const namespace = this.namespace(relation.namespaceOid);
     return `${quoteIdentifier(namespace?.name ?? '?')}.${quoteIdentifier(relation.name)}`;
+  }
+
+  regResolver(): CatalogResolver {
+    this.resolver ??= catalogResolverFor(this);
+    return this.resolver;
   }
 
   callCatalogFunction(name: string, args: readonly Value[]): Value {

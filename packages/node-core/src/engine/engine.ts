@@ -22,6 +22,7 @@ import { CatalogManager, type CatalogScope } from '../catalog/catalog-manager.js
 import type { IndexRelation, Oid, SequenceRelation, TableRelation } from '../catalog/objects.js';
 import type { ExecutionContext, PlanningContext, SequenceAccess } from '../sql/context.js';
 import { loadParser, type ParsedStatement } from '../sql/parse/parser.js';
+import { PlanCache } from '../sql/plan-cache.js';
 import { formatType } from '../sql/types/type-registry.js';
 import {
   type EvictionPolicyName,
@@ -120,6 +121,7 @@ export class Engine implements Backend, SessionHost {
   readonly locks: LockManager;
   readonly catalog: CatalogManager;
   readonly tempDir: string;
+  private readonly planCache: PlanCache<PreparedQueryShape>;
   readonly sequences: SequenceManager;
   /** Per-table write counts (pg_stat_user_tables) that drive autovacuum. */
   readonly activity = new TableActivity();
@@ -158,6 +160,11 @@ export class Engine implements Backend, SessionHost {
     // a replicated node reopens its engine in the same process.
     this.tempDir = path.join(options.dataDir, TEMP_DIR, `${process.pid}-${randomBytes(4).toString('hex')}`);
     this.utility = new UtilityRunner(this);
+    // Plans shared by every session: a repeated query string or prepared statement is planned
+    // once per catalog version (see sql/plan-cache.ts for what else keys a plan).
+    this.planCache = new PlanCache<PreparedQueryShape>(512, (statement, context, paramTypeOids) =>
+      this.queries.prepare(statement, context, paramTypeOids),
+    );
     // Notifications are delivered as commits become visible, so listeners hear them in commit order.
     this.txns.addObserver(this.utility.notifications);
     this.autovacuum = new Autovacuum(
@@ -485,7 +492,7 @@ export class Engine implements Backend, SessionHost {
     context: PlanningContext,
     paramTypeOids: Oid[],
   ): PreparedQueryShape {
-    return this.queries.prepare(statement, context, paramTypeOids);
+    return this.planCache.prepare(statement, context, paramTypeOids);
   }
 
   async executeQuery(
@@ -555,6 +562,11 @@ export class Engine implements Backend, SessionHost {
     const resolver =
       session === undefined ? undefined : catalogResolverFor(this.catalogReader(session, session.block.txn));
     return encodeRows(rows, columns, formats, typeSettingsOf(settings, resolver));
+  }
+
+  /** pg_listening_channels(): the channels `session` listens on (committed LISTENs). */
+  listeningChannels(session: Session): string[] {
+    return this.utility.notifications.channelsOf(session);
   }
 
   /** pg_notify(): a NOTIFY queued in `txn`, delivered to listeners when it commits. */

@@ -35,6 +35,9 @@ import { classifyStatement, forbiddenInBlock, nodeType, statementMetricKind } fr
 import { readOnlyViolation, TransactionBlock } from './transaction-block.js';
 import { runTransactionStatement } from './transaction-statement.js';
 
+/** Statement texts whose plans are never shared (see Session.clientPlanningContext). */
+const UNCACHEABLE_TEXT = /\bpg_|information_schema|\bcurrent\s+of\b/i;
+
 export interface SessionOptions {
   pid: number;
   user: string;
@@ -382,6 +385,21 @@ export class Session implements BackendSession {
   }
 
   /**
+   * The planning context of a client's statement, with the catalog version that lets the plan
+   * cache share its plan. Not shared: plans made while the transaction sees its own uncommitted
+   * DDL (a catalog no other session has), and statements that may bind session state or rows
+   * computed at planning: the system catalogs and views, cursors (WHERE CURRENT OF). Internal
+   * statements (COPY's INSERT reads the session's copy source) use planningContext and are
+   * never cached.
+   */
+  private clientPlanningContext(statement: ParsedStatement, txn: Transaction | null): PlanningContext {
+    const context = this.planningContext(txn);
+    const privateCatalog = txn !== null && this.host.catalog.hasPendingChanges(txn);
+    if (privateCatalog || UNCACHEABLE_TEXT.test(statement.text)) return context;
+    return { ...context, catalogVersion: this.host.catalog.version, database: this.options.databaseName };
+  }
+
+  /**
    * Runs a query inside `txn` as part of the current statement (DDL validation and rewrites):
    * same transaction, a snapshot that sees the transaction's earlier commands.
    */
@@ -472,7 +490,11 @@ export class Session implements BackendSession {
       };
     }
     // Planning reads the catalog as the current transaction sees it (its own DDL included).
-    const prepared = this.host.prepareQuery(statement, this.planningContext(this.block.txn), paramTypeOids);
+    const prepared = this.host.prepareQuery(
+      statement,
+      this.clientPlanningContext(statement, this.block.txn),
+      paramTypeOids,
+    );
     return {
       statement,
       kind,

@@ -16,6 +16,7 @@ import type {
   Relation,
   TableRelation,
 } from '../catalog/objects.js';
+import type { CatalogResolver } from './types/settings.js';
 
 /** A foreign key of `table` (the referencing side) and the constraint itself. */
 export interface ReferencingForeignKey {
@@ -53,6 +54,11 @@ export interface CatalogReader {
   /** Name lookups for regclass/regtype/regproc input and output. */
   regclassIn(name: string): Oid | null;
   regclassOut(oid: Oid): string;
+  /**
+   * The catalog's own reg* input and output (regproc, regprocedure, regrole, ... with
+   * PostgreSQL's errors), when it has them; type-settings.ts falls back to simpler lookups.
+   */
+  regResolver?(): CatalogResolver;
   /**
    * Catalog functions (pg_get_indexdef, obj_description, has_table_privilege, ...) with their
    * evaluated, non-null arguments; see exec/catalog-calls.ts for the list and signatures.
@@ -101,6 +107,8 @@ export interface PlanningContext {
    * own: its catalog then differs from every other session's at the same version.
    */
   catalogVersion?: number | null;
+  /** The database the statement plans in: each has its own catalog, so plans are per database. */
+  database?: string;
 }
 
 export interface ExecutionContext extends PlanningContext {

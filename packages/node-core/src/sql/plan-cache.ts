@@ -23,12 +23,18 @@ export interface PlanCacheStats {
 
 const planningSettings = ['search_path', ...typeSettingKeys];
 
-export class PlanCache {
-  private readonly entries = new Map<string, PreparedQuery>();
+/** How a plan is made on a miss (the engine's QueryProcessor, or prepareQuery itself). */
+export type PlanFn<P> = (statement: ParsedStatement, ctx: PlanningContext, paramTypeOids: Oid[]) => P;
+
+export class PlanCache<P = PreparedQuery> {
+  private readonly entries = new Map<string, P>();
   private hits = 0;
   private misses = 0;
 
-  constructor(private readonly capacity = 512) {}
+  constructor(
+    private readonly capacity = 512,
+    private readonly plan: PlanFn<P> = prepareQuery as unknown as PlanFn<P>,
+  ) {}
 
   private key(
     statement: ParsedStatement,
@@ -37,17 +43,24 @@ export class PlanCache {
     version: number,
   ): string {
     const settings = planningSettings.map((name) => ctx.settings.get(name) ?? '').join('\u0001');
-    return [version, ctx.currentUser, paramTypeOids.join(','), settings, statement.text].join('\u0002');
+    return [
+      version,
+      ctx.database ?? '',
+      ctx.currentUser,
+      paramTypeOids.join(','),
+      settings,
+      statement.text,
+    ].join('\u0002');
   }
 
   /**
    * The plan of `statement`, from the cache when an equal one was planned against the same
    * catalog version; `ctx.catalogVersion` null or absent plans without caching.
    */
-  prepare(statement: ParsedStatement, ctx: PlanningContext, paramTypeOids: Oid[]): PreparedQuery {
+  prepare(statement: ParsedStatement, ctx: PlanningContext, paramTypeOids: Oid[]): P {
     const version = ctx.catalogVersion;
     if (version === undefined || version === null || 'ExplainStmt' in statement.node)
-      return prepareQuery(statement, ctx, paramTypeOids);
+      return this.plan(statement, ctx, paramTypeOids);
     const key = this.key(statement, ctx, paramTypeOids, version);
     const cached = this.entries.get(key);
     if (cached !== undefined) {
@@ -57,7 +70,7 @@ export class PlanCache {
       return cached;
     }
     this.misses++;
-    const prepared = prepareQuery(statement, ctx, paramTypeOids);
+    const prepared = this.plan(statement, ctx, paramTypeOids);
     this.entries.set(key, prepared);
     if (this.entries.size > this.capacity) {
       const oldest = this.entries.keys().next();

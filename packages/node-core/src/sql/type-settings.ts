@@ -27,6 +27,8 @@ export const typeSettingKeys = [
 ];
 
 export function catalogResolverFor(catalog: CatalogReader): CatalogResolver {
+  const own = catalog.regResolver?.();
+  if (own !== undefined) return own;
   const missing = (kind: string, name: string): never => {
     throw new KeelError(SqlState.UndefinedObject, `${kind} "${name}" does not exist`);
   };

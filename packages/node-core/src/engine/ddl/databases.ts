@@ -1,12 +1,14 @@
 /**
  * CREATE DATABASE and DROP DATABASE. Each database has its own catalog heap (its own schemas
- * and tables); roles are shared by the cluster. A database with connected sessions cannot be
+ * and tables); roles are shared by the cluster. Every database starts empty: TEMPLATE must name
+ * an existing database (template1 and template0 exist as in PostgreSQL) but its contents are not
+ * copied; IS_TEMPLATE and ALLOW_CONNECTIONS are kept, and a template cannot be dropped (42809). A database with connected sessions cannot be
  * dropped (55006), as in PostgreSQL, unless DROP DATABASE ... WITH (FORCE) first ends them
  * (FATAL 57P01, as pg_terminate_backend) and they leave within 5 seconds.
  * Exports: createDatabase, dropDatabase, DatabaseServices.
  */
 import { KeelError, SqlState } from '@keel/errors';
-import type { CreatedbStmt, DropdbStmt } from '@pgsql/types';
+import type { CreatedbStmt, DropdbStmt, Node } from '@pgsql/types';
 import type { DatabaseInfo, Oid } from '../../catalog/objects.js';
 import { constantValue, unwrap } from '../../sql/parse/ast.js';
 import type { DdlContext } from './ddl-context.js';
@@ -31,6 +33,8 @@ export function createDatabase(stmt: CreatedbStmt, context: DdlContext, services
     throw new KeelError(SqlState.DuplicateDatabase, `database "${name}" already exists`);
   }
   let ownerOid = context.currentUserOid;
+  let isTemplate = false;
+  let allowConnections = true;
   for (const node of stmt.options ?? []) {
     const def = unwrap(node, 'DefElem');
     if (def?.defname === 'owner') {
@@ -39,15 +43,22 @@ export function createDatabase(stmt: CreatedbStmt, context: DdlContext, services
       );
       if (owner === null) throw new KeelError(SqlState.UndefinedObject, 'owner role does not exist');
       ownerOid = owner.oid;
+    } else if (def?.defname === 'template') {
+      // Every Keel database starts empty: the template must exist, its contents are not copied.
+      const template = String(constantValue(def.arg) ?? '');
+      if (catalog.databaseByName(template) === null) {
+        throw new KeelError(SqlState.InvalidCatalogName, `template database "${template}" does not exist`);
+      }
+    } else if (def?.defname === 'is_template') {
+      isTemplate = booleanOption(def.defname, def.arg);
+    } else if (def?.defname === 'allow_connections') {
+      allowConnections = booleanOption(def.defname, def.arg);
     } else if (
-      def?.defname === 'template' ||
       def?.defname === 'encoding' ||
       def?.defname === 'locale' ||
       def?.defname === 'lc_collate' ||
       def?.defname === 'lc_ctype' ||
       def?.defname === 'connection_limit' ||
-      def?.defname === 'is_template' ||
-      def?.defname === 'allow_connections' ||
       def?.defname === 'strategy'
     ) {
       // Accepted for compatibility: every Keel database is UTF8 with C collation, created empty.
@@ -61,12 +72,25 @@ export function createDatabase(stmt: CreatedbStmt, context: DdlContext, services
     name,
     ownerOid,
     catalogRelFile: context.storage.createRelFile(context.txn, 'heap'),
-    allowConnections: true,
+    allowConnections,
     connectionLimit: -1,
+    isTemplate,
   };
   context.putShared(database);
   services.initializeDatabase(database);
   return 'CREATE DATABASE';
+}
+
+/** PostgreSQL's defGetBoolean: no value, true/false/on/off, 1/0. */
+function booleanOption(name: string, arg: Node | undefined): boolean {
+  if (arg === undefined) return true;
+  const value = constantValue(arg);
+  if (value === true || value === 1) return true;
+  if (value === false || value === 0) return false;
+  const text = String(value).toLowerCase();
+  if (text === 'true' || text === 'on') return true;
+  if (text === 'false' || text === 'off') return false;
+  throw new KeelError(SqlState.SyntaxError, `${name} requires a Boolean value`);
 }
 
 export async function dropDatabase(
@@ -82,6 +106,9 @@ export async function dropDatabase(
       return 'DROP DATABASE';
     }
     throw new KeelError(SqlState.InvalidCatalogName, `database "${name}" does not exist`);
+  }
+  if (database.isTemplate === true) {
+    throw new KeelError(SqlState.WrongObjectType, 'cannot drop a template database');
   }
   if (database.oid === context.database.oid) {
     throw new KeelError(SqlState.ObjectInUse, 'cannot drop the currently open database');

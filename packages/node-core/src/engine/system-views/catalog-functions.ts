@@ -4,7 +4,7 @@
  * give NULL, as PostgreSQL's pg_get_* functions do for a concurrently dropped object.
  * Privilege checks answer what Keel enforces today: the owner and superusers have every
  * privilege, others what the object's ACL grants (or PUBLIC's defaults on schemas).
- * Exports: callCatalogFunction.
+ * Exports: callCatalogFunction, catalogSetFunctionRows.
  */
 import { KeelError, SqlState } from '@keel/errors';
 import type { Value } from '../../access/table-access.js';
@@ -194,6 +194,21 @@ function notifyFromSql(reader: EngineCatalogReader, channel: Value, payload: Val
     payload === null ? '' : String(payload),
   );
   return '';
+}
+
+/** Rows of the set-returning catalog functions (src/sql/functions/catalog-set-functions.ts). */
+export function catalogSetFunctionRows(
+  reader: EngineCatalogReader,
+  name: string,
+  _args: readonly Value[],
+): Value[][] {
+  const { engine, session } = reader.context;
+  switch (name) {
+    case 'pg_listening_channels':
+      return engine.listeningChannels(session).map((channel) => [channel]);
+    default:
+      throw new KeelError(SqlState.UndefinedFunction, `function ${name} does not exist`);
+  }
 }
 
 /** Evaluates catalog function `name` over its (non-null) argument values. */

@@ -14,6 +14,7 @@ import type { EngineCatalogReader } from '../catalog-reader.js';
 import type { Session } from '../session.js';
 import { durationMs, memoryBytes } from '../setting-specs.js';
 import { lockRows, sessionTransactionColumns, tableStatColumns } from '../transaction-status.js';
+import { textArray } from './column-types.js';
 import { indexDefinition } from './object-definitions.js';
 
 type RowObject = Record<string, Value>;
@@ -150,6 +151,10 @@ function ownerOf(reader: EngineCatalogReader, roleOid: number): string {
   return reader.view.role(roleOid)?.name ?? '';
 }
 
+function templateAcl(owner: string): Value {
+  return textArray([`=c/${owner}`, `${owner}=CTc/${owner}`]);
+}
+
 export const clusterRowBuilders: Record<string, (reader: EngineCatalogReader) => RowObject[]> = {
   pg_database: (reader) =>
     reader.view.databases().map((d) => ({
@@ -158,7 +163,7 @@ export const clusterRowBuilders: Record<string, (reader: EngineCatalogReader) =>
       datdba: d.ownerOid,
       encoding: 6,
       datlocprovider: 'c',
-      datistemplate: false,
+      datistemplate: d.isTemplate === true,
       datallowconn: d.allowConnections,
       datconnlimit: d.connectionLimit,
       datfrozenxid: '0',
@@ -168,7 +173,8 @@ export const clusterRowBuilders: Record<string, (reader: EngineCatalogReader) =>
       datctype: 'C',
       daticulocale: null,
       datcollversion: null,
-      datacl: null,
+      // As initdb grants on the templates: CONNECT to PUBLIC, everything to the owner.
+      datacl: d.isTemplate === true ? templateAcl(ownerOf(reader, d.ownerOid)) : null,
     })),
   pg_roles: (reader) => reader.view.roles().map((r) => roleRow(r, '********')),
   pg_authid: (reader) => {

@@ -172,8 +172,10 @@ export const informationSchemaRowBuilders: Record<string, (reader: EngineCatalog
         return r.columns.filter((c) => !c.dropped).map((c) => columnRow(reader, schema, r.name, c, c.attnum));
       }
       if (r.kind === 'view') {
-        return r.columns.map((c, i) =>
-          columnRow(
+        // Keel refuses INSERT/UPDATE/DELETE on every view (no automatically updatable views
+        // yet), so its columns are not updatable, as views.is_updatable says.
+        return r.columns.map((c, i) => ({
+          ...columnRow(
             reader,
             schema,
             r.name,
@@ -189,7 +191,8 @@ export const informationSchemaRowBuilders: Record<string, (reader: EngineCatalog
             },
             i + 1,
           ),
-        );
+          is_updatable: 'NO',
+        }));
       }
       return [];
     }),

@@ -4,8 +4,9 @@
  * argument and result types, strictness, volatility, set-returning. Tools read it to list
  * functions (psql's \df) or check that one exists before calling it. The oids are Keel's own
  * (10000 + the registry's id): PostgreSQL's function oids are not reproduced. Aggregates are
- * not listed yet (the aggregate registry is not exported for introspection).
- * Exports: procRowBuilders.
+ * not listed yet (the aggregate registry is not exported for introspection). The type I/O
+ * functions JDBC looks up (array_in, record_in, ...) are listed with PostgreSQL's oids.
+ * Exports: procRowBuilders, builtinProcedures, BuiltinProcedure.
  */
 import type { Value } from '../../access/table-access.js';
 import { WellKnownOid } from '../../catalog/objects.js';
@@ -24,7 +25,7 @@ function procRow(
   name: string,
   args: readonly number[],
   result: number,
-  options: { strict: boolean; volatility: string; retset: boolean; variadic: number; defaults: number },
+  options: ProcOptions,
 ): Record<string, Value> {
   return {
     oid,
@@ -60,30 +61,81 @@ function procRow(
   };
 }
 
-function procRows(): Record<string, Value>[] {
+interface ProcOptions {
+  strict: boolean;
+  volatility: string;
+  retset: boolean;
+  variadic: number;
+  defaults: number;
+}
+
+/** One function as pg_proc and the regproc/regprocedure types see it. */
+export interface BuiltinProcedure {
+  oid: number;
+  name: string;
+  args: readonly number[];
+  result: number;
+  options: ProcOptions;
+}
+
+/** The type I/O functions clients look up by name (JDBC: typinput = 'array_in'::regproc), with PostgreSQL's oids. */
+const ioProcedures: [oid: number, name: string, args: number[], result: number][] = [
+  [750, 'array_in', [2275, 26, 23], 2277],
+  [751, 'array_out', [2277], 2275],
+  [2290, 'record_in', [2275, 26, 23], 2249],
+  [2291, 'record_out', [2249], 2275],
+];
+
+let procedures: BuiltinProcedure[] | null = null;
+
+/** Every function pg_proc lists (computed once: the registry does not change after start). */
+export function builtinProcedures(): readonly BuiltinProcedure[] {
+  if (procedures !== null) return procedures;
   ensureBuiltins();
-  const rows = allFunctions().map((def) =>
-    procRow(FIRST_PROC_OID + def.id, def.name, def.args, def.result, {
+  const list: BuiltinProcedure[] = allFunctions().map((def) => ({
+    oid: FIRST_PROC_OID + def.id,
+    name: def.name,
+    args: def.args,
+    result: def.result,
+    options: {
       strict: def.strict,
       volatility: def.volatility[0] ?? 'i',
       retset: def.returnsSet !== null,
       variadic: def.variadic ? (findType(def.args.at(-1) ?? 0)?.elementOid ?? 0) : 0,
       defaults: def.defaults,
-    }),
-  );
+    },
+  }));
   Object.entries(contextFunctions).forEach(([name, [args, result]], i) => {
-    rows.push(
-      procRow(CONTEXT_PROC_OID + i, name, args, result, {
+    list.push({
+      oid: CONTEXT_PROC_OID + i,
+      name,
+      args,
+      result,
+      options: {
         // As PostgreSQL: set_config is the one non-strict; it and the sequence functions are volatile.
         strict: name !== 'set_config',
         volatility: name === 'set_config' || /^(nextval|currval|setval|lastval)$/.test(name) ? 'v' : 's',
         retset: false,
         variadic: 0,
         defaults: 0,
-      }),
-    );
+      },
+    });
   });
-  return rows;
+  for (const [oid, name, args, result] of ioProcedures) {
+    list.push({
+      oid,
+      name,
+      args,
+      result,
+      options: { strict: true, volatility: 's', retset: false, variadic: 0, defaults: 0 },
+    });
+  }
+  procedures = list;
+  return list;
+}
+
+function procRows(): Record<string, Value>[] {
+  return builtinProcedures().map((p) => procRow(p.oid, p.name, p.args, p.result, p.options));
 }
 
 export const procRowBuilders: Record<string, () => Record<string, Value>[]> = {

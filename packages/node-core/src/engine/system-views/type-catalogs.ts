@@ -1,14 +1,12 @@
 /**
  * pg_type (every built-in type of the type registry, plus the catalog-only types such as
  * int2vector and oidvector that clients find in pg_attribute), pg_am, pg_collation,
- * pg_tablespace, pg_language and a small pg_proc (the functions clients look up by name, such
- * as array_in for JDBC's array detection). Oids and names are PostgreSQL 15's.
+ * pg_tablespace and pg_language. Oids and names are PostgreSQL 15's.
  * Exports: typeRowBuilders.
  */
 import type { Value } from '../../access/table-access.js';
 import { WellKnownOid } from '../../catalog/objects.js';
 import { allTypes, type TypeInfo } from '../../sql/types/type-registry.js';
-import { oidVector } from './column-types.js';
 import { typeCollation } from './relation-catalogs.js';
 
 type RowObject = Record<string, Value>;
@@ -114,32 +112,6 @@ function catalogOnlyRows(known: Set<number>): RowObject[] {
     });
 }
 
-function procRow(oid: number, name: string, args: number[], result: number): RowObject {
-  return {
-    oid,
-    proname: name,
-    pronamespace: WellKnownOid.pgCatalogNamespace,
-    proowner: WellKnownOid.bootstrapSuperuser,
-    prolang: 12,
-    procost: 1,
-    prorows: 0,
-    provariadic: 0,
-    prosupport: 0,
-    prokind: 'f',
-    prosecdef: false,
-    proleakproof: false,
-    proisstrict: true,
-    proretset: false,
-    provolatile: 's',
-    proparallel: 's',
-    pronargs: args.length,
-    pronargdefaults: 0,
-    prorettype: result,
-    proargtypes: oidVector(args),
-    prosrc: name,
-  };
-}
-
 export const typeRowBuilders: Record<string, () => RowObject[]> = {
   pg_type: () => {
     const types = allTypes();
@@ -175,12 +147,6 @@ export const typeRowBuilders: Record<string, () => RowObject[]> = {
     languageRow(12, 'internal', false),
     languageRow(13, 'c', false),
     languageRow(14, 'sql', true),
-  ],
-  pg_proc: () => [
-    procRow(750, 'array_in', [2275, 26, 23], 2277),
-    procRow(751, 'array_out', [2277], 2275),
-    procRow(2290, 'record_in', [2275, 26, 23], 2249),
-    procRow(2291, 'record_out', [2249], 2275),
   ],
 };
 

@@ -5,6 +5,7 @@
  */
 import { registerAggregates } from './aggregates.js';
 import { registerArrayFunctions } from './array-functions.js';
+import { registerCatalogSetFunctions } from './catalog-set-functions.js';
 import { registerComparisonOperators } from './comparison-operators.js';
 import { registerDatetimeOperators } from './datetime-arithmetic.js';
 import { registerDatetimeFunctions } from './datetime-functions.js';
@@ -37,4 +38,5 @@ export function ensureBuiltins(): void {
   registerArrayFunctions();
   registerMiscFunctions();
   registerAggregates();
+  registerCatalogSetFunctions();
 }

@@ -46,6 +46,8 @@ function writeBinary(w: ByteWriter, oid: TypeOid, value: Value): void {
     case Oids.regtype:
     case Oids.regproc:
     case Oids.regnamespace:
+    case Oids.regprocedure:
+    case Oids.regrole:
       w.u32be(value as number);
       return;
     case Oids.int8:
@@ -205,6 +207,8 @@ function readBinary(r: ByteReader, oid: TypeOid, length: number, typmod: number)
     case Oids.regtype:
     case Oids.regproc:
     case Oids.regnamespace:
+    case Oids.regprocedure:
+    case Oids.regrole:
       need(r, 4);
       return r.u32be();
     case Oids.int8:

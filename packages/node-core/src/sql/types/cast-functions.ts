@@ -149,6 +149,15 @@ function numberCasts(): Table {
     'regclass>int8': (v) => BigInt(n(v)),
     'regtype>int8': (v) => BigInt(n(v)),
     'regnamespace>int8': (v) => BigInt(n(v)),
+    'regprocedure>int8': (v) => BigInt(n(v)),
+    'regrole>int8': (v) => BigInt(n(v)),
+    // int8 -> reg*: PostgreSQL's oid(int8), as int8 -> oid.
+    'int8>regproc': (v) => Number(BigInt.asUintN(32, big(v))),
+    'int8>regprocedure': (v) => Number(BigInt.asUintN(32, big(v))),
+    'int8>regclass': (v) => Number(BigInt.asUintN(32, big(v))),
+    'int8>regtype': (v) => Number(BigInt.asUintN(32, big(v))),
+    'int8>regnamespace': (v) => Number(BigInt.asUintN(32, big(v))),
+    'int8>regrole': (v) => Number(BigInt.asUintN(32, big(v))),
   };
 }
 
@@ -242,6 +251,8 @@ const typnames: Record<number, string> = {
   [Oids.regtype]: 'regtype',
   [Oids.jsonb]: 'jsonb',
   [Oids.regnamespace]: 'regnamespace',
+  [Oids.regprocedure]: 'regprocedure',
+  [Oids.regrole]: 'regrole',
 };
 
 const identity: CastFunction = (v) => v;

@@ -54,7 +54,9 @@ const table =
   'numeric int4 A,numeric float4 I,numeric float8 I,regclass int8 A,regclass int4 Ab,regclass oid Ib,' +
   'regtype int8 A,regtype int4 Ab,regtype oid Ib,jsonb bool E,jsonb int8 E,jsonb int2 E,jsonb int4 E,' +
   'jsonb json A,jsonb float4 E,jsonb float8 E,jsonb numeric E,regnamespace int8 A,regnamespace int4 Ab,' +
-  'regnamespace oid Ib';
+  'regnamespace oid Ib,int8 regprocedure I,int2 regprocedure I,int4 regprocedure Ib,oid regprocedure Ib,' +
+  'regprocedure oid Ib,regprocedure int8 A,regprocedure int4 Ab,regproc regprocedure Ib,regprocedure regproc Ib,' +
+  'int8 regrole I,int2 regrole I,int4 regrole Ib,oid regrole Ib,regrole oid Ib,regrole int8 A,regrole int4 Ab';
 
 const pgCasts = new Map<string, CastPath>();
 for (const row of table.split(',')) {

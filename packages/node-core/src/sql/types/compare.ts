@@ -205,6 +205,8 @@ const comparators = new Map<TypeOid, Comparator>([
   [Oids.regtype, compareNumbers],
   [Oids.regproc, compareNumbers],
   [Oids.regnamespace, compareNumbers],
+  [Oids.regprocedure, compareNumbers],
+  [Oids.regrole, compareNumbers],
   [Oids.time, compareNumbers],
   [Oids.date, compareDates],
   [Oids.int8, compareBigints],

@@ -89,6 +89,8 @@ function encodeValue(w: ByteWriter, oid: TypeOid, value: Value): void {
     case Oids.regtype:
     case Oids.regproc:
     case Oids.regnamespace:
+    case Oids.regprocedure:
+    case Oids.regrole:
     case Oids.time:
       encodeSafeInteger(w, value as number);
       return;

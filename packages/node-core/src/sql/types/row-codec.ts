@@ -61,6 +61,8 @@ function writeValue(w: ByteWriter, oid: TypeOid, v: Value): void {
     case Oids.regtype:
     case Oids.regproc:
     case Oids.regnamespace:
+    case Oids.regprocedure:
+    case Oids.regrole:
       w.i32le((v as number) | 0);
       return;
     case Oids.date:
@@ -183,6 +185,8 @@ function readValue(r: ByteReader, oid: TypeOid): Value {
     case Oids.regtype:
     case Oids.regproc:
     case Oids.regnamespace:
+    case Oids.regprocedure:
+    case Oids.regrole:
       return r.i32le() >>> 0;
     case Oids.date: {
       const d = r.i32le();
@@ -241,6 +245,8 @@ const fixedWidths = new Map<TypeOid, number>([
   [Oids.regtype, 4],
   [Oids.regproc, 4],
   [Oids.regnamespace, 4],
+  [Oids.regprocedure, 4],
+  [Oids.regrole, 4],
   [Oids.date, 4],
   [Oids.float4, 4],
   [Oids.int8, 8],

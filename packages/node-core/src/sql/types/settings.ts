@@ -9,6 +9,7 @@
 import { KeelError, SqlState } from '@keel/errors';
 import type { DateOrder } from './datetime/datetime-parse.js';
 import { resolveTimeZone, type TimeZone, utcTimeZone } from './datetime/time-zone.js';
+import type { Value } from './value.js';
 
 export type DateStyleFormat = 'ISO' | 'SQL' | 'Postgres' | 'German';
 
@@ -30,6 +31,16 @@ export interface CatalogResolver {
   regnamespaceOut(oid: number): string;
   regtypeIn?(name: string): number;
   regtypeOut?(oid: number): string;
+  /** regprocedure: 'name(argtypes)'. */
+  regprocedureIn?(name: string): number;
+  regprocedureOut?(oid: number): string;
+  regroleIn?(name: string): number;
+  regroleOut?(oid: number): string;
+  /**
+   * Rows of a set-returning function that reads the catalog or the session
+   * (pg_listening_channels), registered in src/sql/functions/catalog-set-functions.ts.
+   */
+  catalogRows?(name: string, args: readonly Value[]): Value[][];
 }
 
 export interface TypeSettings {
@@ -41,7 +52,7 @@ export interface TypeSettings {
   byteaOutput: ByteaOutput;
   /** Start of the current transaction (microseconds since 2000, UTC): the input word 'now'. */
   transactionTimestamp: bigint;
-  /** Name lookups for regclass, regproc, regnamespace (and regtype beyond built-in types). */
+  /** Name lookups for regclass, regproc, regprocedure, regrole, regnamespace (and regtype beyond built-in types). */
   catalog?: CatalogResolver;
 }
 

@@ -102,6 +102,8 @@ function parseTemporalOrOther(oid: TypeOid, text: string, settings: TypeSettings
     case Oids.regclass:
     case Oids.regproc:
     case Oids.regnamespace:
+    case Oids.regprocedure:
+    case Oids.regrole:
     case Oids.regtype:
       return parseRegType(oid, text, settings);
     default: {
@@ -119,6 +121,8 @@ function parseTemporalOrOther(oid: TypeOid, text: string, settings: TypeSettings
 
 function parseRegType(oid: TypeOid, text: string, settings: TypeSettings): number {
   const trimmed = text.trim();
+  // As PostgreSQL's reg*in: '-' is the invalid oid 0, a number is an oid taken as it is.
+  if (trimmed === '-') return 0;
   if (/^\d+$/.test(trimmed)) return parseOid(trimmed, formatType(oid));
   const catalog = settings.catalog;
   if (oid === Oids.regtype) {
@@ -127,12 +131,22 @@ function parseRegType(oid: TypeOid, text: string, settings: TypeSettings): numbe
     if (info === undefined) throw new KeelError(SqlState.UndefinedObject, `type "${trimmed}" does not exist`);
     return info.oid;
   }
-  if (catalog === undefined) {
+  const lookup =
+    catalog === undefined
+      ? undefined
+      : oid === Oids.regclass
+        ? catalog.regclassIn
+        : oid === Oids.regproc
+          ? catalog.regprocIn
+          : oid === Oids.regprocedure
+            ? catalog.regprocedureIn
+            : oid === Oids.regrole
+              ? catalog.regroleIn
+              : catalog.regnamespaceIn;
+  if (lookup === undefined) {
     throw new KeelError(SqlState.UndefinedObject, `${formatType(oid)} "${trimmed}" does not exist`);
   }
-  if (oid === Oids.regclass) return catalog.regclassIn(trimmed);
-  if (oid === Oids.regproc) return catalog.regprocIn(trimmed);
-  return catalog.regnamespaceIn(trimmed);
+  return lookup.call(catalog, trimmed);
 }
 
 /** Text output of a non-null value of type `oid`. */
@@ -186,6 +200,8 @@ function formatTemporalOrOther(oid: TypeOid, value: Value, settings: TypeSetting
     case Oids.regclass:
     case Oids.regproc:
     case Oids.regnamespace:
+    case Oids.regprocedure:
+    case Oids.regrole:
     case Oids.regtype:
       return formatRegType(oid, value as number, settings);
     case Oids.record:
@@ -203,12 +219,22 @@ function formatRegType(oid: TypeOid, value: number, settings: TypeSettings): str
   if (oid === Oids.regtype) {
     if (catalog?.regtypeOut !== undefined) return catalog.regtypeOut(value);
     const name = formatType(value);
-    return name === '???' ? String(value) : name;
+    return value === 0 ? '-' : name === '???' ? String(value) : name;
   }
-  if (catalog === undefined) return String(value);
-  if (oid === Oids.regclass) return catalog.regclassOut(value);
-  if (oid === Oids.regproc) return catalog.regprocOut(value);
-  return catalog.regnamespaceOut(value);
+  if (value === 0) return '-';
+  const output =
+    catalog === undefined
+      ? undefined
+      : oid === Oids.regclass
+        ? catalog.regclassOut
+        : oid === Oids.regproc
+          ? catalog.regprocOut
+          : oid === Oids.regprocedure
+            ? catalog.regprocedureOut
+            : oid === Oids.regrole
+              ? catalog.regroleOut
+              : catalog.regnamespaceOut;
+  return output === undefined ? String(value) : output.call(catalog, value);
 }
 
 /** record_out: '(1,abc,)' with quoting like arrays but doubling quotes. */

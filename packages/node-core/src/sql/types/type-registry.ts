@@ -66,6 +66,7 @@ const scalarRows: Row[] = [
   [Oids.timestamptz, 'timestamptz', 'timestamp with time zone', 8, true, 'D', true, Oids.timestamptzArray],
   [Oids.interval, 'interval', 'interval', 16, false, 'T', true, Oids.intervalArray],
   [Oids.numeric, 'numeric', 'numeric', -1, false, 'N', false, Oids.numericArray],
+  [Oids.regprocedure, 'regprocedure', 'regprocedure', 4, true, 'N', false, Oids.regprocedureArray],
   [Oids.regclass, 'regclass', 'regclass', 4, true, 'N', false, Oids.regclassArray],
   [Oids.regtype, 'regtype', 'regtype', 4, true, 'N', false, Oids.regtypeArray],
   [Oids.record, 'record', 'record', -1, false, 'P', false, Oids.recordArray],
@@ -78,6 +79,7 @@ const scalarRows: Row[] = [
   [Oids.uuid, 'uuid', 'uuid', 16, false, 'U', false, Oids.uuidArray],
   [Oids.jsonb, 'jsonb', 'jsonb', -1, false, 'U', false, Oids.jsonbArray],
   [Oids.regnamespace, 'regnamespace', 'regnamespace', 4, true, 'N', false, Oids.regnamespaceArray],
+  [Oids.regrole, 'regrole', 'regrole', 4, true, 'N', false, Oids.regroleArray],
   [Oids.anycompatible, 'anycompatible', 'anycompatible', 4, true, 'P', false, 0],
   [Oids.anycompatiblearray, 'anycompatiblearray', 'anycompatiblearray', -1, false, 'P', false, 0],
 ];
