@@ -3,8 +3,9 @@
  * node: migrations (the migrations table, a generated-style migration run once and reverted),
  * repository inserts and finds with parameters and relations, a transaction rolled back,
  * QueryFailedError with the driver's SQLSTATE, a large result, and statement_timeout
- * cancelling a waiting query. Schema synchronisation (synchronize: true) is not used: its
- * introspection casts to regtype, which the query processor's interim type registry lacks.
+ * cancelling a waiting query; and schema synchronisation (synchronize: true) in a database of
+ * its own, run twice: the second run introspects what the first created (correlated sub-queries
+ * in LEFT JOIN ... ON, database.schema.table casts to regclass) and must change nothing.
  */
 import 'reflect-metadata';
 import { KeelProcess } from '@keel/testkit';
@@ -103,6 +104,40 @@ afterAll(async () => {
 });
 
 describe('TypeORM', () => {
+  it('synchronizes a schema, and a second synchronize finds nothing to change', async () => {
+    await dataSource.query('CREATE DATABASE typeorm_sync');
+    const config = node.clientConfig();
+    const synced = () =>
+      new DataSource({
+        type: 'postgres',
+        host: config.host,
+        port: config.port,
+        username: config.user,
+        password: config.password,
+        database: 'typeorm_sync',
+        entities: [CustomerEntity, OrderEntity],
+        synchronize: true,
+        logging: false,
+      });
+    const first = await synced().initialize();
+    await first.destroy();
+    const second = await synced().initialize();
+    try {
+      const pending = await second.driver.createSchemaBuilder().log();
+      expect(pending.upQueries.map((q) => q.query)).toEqual([]);
+      const saved = await second
+        .getRepository(CustomerEntity)
+        .save({ name: 'Sync', email: 'sync@example.com' });
+      expect(saved.id).toBeGreaterThan(0);
+      const tables = await second.query(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1",
+      );
+      expect(tables).toEqual([{ table_name: 'customers' }, { table_name: 'orders' }]);
+    } finally {
+      await second.destroy();
+    }
+  });
+
   it('runs, reverts and re-runs its migrations', async () => {
     const applied = await dataSource.runMigrations();
     expect(applied.map((m) => m.name)).toEqual(['CreateShop1732000000000']);

@@ -189,6 +189,17 @@ describe('reg* types', () => {
       FROM pg_catalog.pg_type WHERE typname IN ('_int4', '_text', 'record') ORDER BY 1`);
   });
 
+  it('regtype reads any type name the grammar accepts; regclass takes the current database as a prefix', async () => {
+    await expectSame(`
+      SELECT '"pg_catalog"."int4"'::regtype::text, 'character varying(20)'::regtype::text,
+             'int4[]'::regtype::text, 'double precision'::regtype::text, 'timestamp with time zone'::regtype::text,
+             'pg_catalog.text'::regtype::oid, ' integer '::regtype::text`);
+    await expectSameError("SELECT 'no_such_type'::regtype");
+    await expectSameError("SELECT 'int4; select 1'::regtype");
+    await expectSameError("SELECT 'other_db.public.child'::regclass");
+    await expectSame(`SELECT (current_database() || '.public.child')::regclass::text`);
+  });
+
   it('unknown functions give 42883, ambiguous names 42725, unknown schemas 3F000', async () => {
     await expectSameError("SELECT 'no_such_function'::regproc");
     await expectSameError("SELECT 'public.now'::regproc");

@@ -97,9 +97,25 @@ export class EngineCatalogReader implements CatalogReader {
     // As regclassin: a number is an oid, taken as it is; '-' is the invalid oid 0.
     if (/^\s*\d+\s*$/.test(name)) return Number(name);
     if (name.trim() === '-') return 0;
-    const parts = splitQualifiedName(name);
+    const parts = this.withoutOwnDatabase(splitQualifiedName(name), name);
     const relation = this.resolveRelation(parts.length > 1 ? (parts[0] ?? null) : null, parts.at(-1) ?? '');
     return relation?.oid ?? null;
+  }
+
+  /**
+   * database.schema.relation names (ORMs write them, TypeORM among them): the database part
+   * must be the current one, as PostgreSQL requires, and is dropped.
+   */
+  private withoutOwnDatabase(parts: string[], name: string): string[] {
+    if (parts.length > 3)
+      throw new KeelError(SqlState.SyntaxError, `improper relation name (too many dotted names): ${name}`);
+    if (parts.length < 3) return parts;
+    if (parts[0] !== this.databaseName)
+      throw new KeelError(
+        SqlState.FeatureNotSupported,
+        `cross-database references are not implemented: "${name}"`,
+      );
+    return parts.slice(1);
   }
 
   regclassOut(oid: Oid): string {

@@ -12,6 +12,8 @@
  */
 import { KeelError, SqlState } from '@keel/errors';
 import { WellKnownOid } from '../../catalog/objects.js';
+import { parseSql } from '../../sql/parse/parser.js';
+import { resolveTypeName } from '../../sql/plan/bind/type-names.js';
 import type { CatalogResolver } from '../../sql/types/settings.js';
 import { findType, formatType, typeByName } from '../../sql/types/type-registry.js';
 import type { Value as TypedValue } from '../../sql/types/value.js';
@@ -220,12 +222,37 @@ export function catalogResolverFor(reader: EngineCatalogReader): CatalogResolver
       const namespace = reader.namespace(oid);
       return namespace === null ? String(oid) : quoteIdentifier(namespace.name);
     },
-    regtypeIn: (name) => {
-      const info = typeByName(name);
-      if (info === undefined) throw new KeelError(SqlState.UndefinedObject, `type "${name}" does not exist`);
-      return info.oid;
-    },
+    regtypeIn: (name) => regtypeIn(name),
     regtypeOut: (oid) => (oid === 0 ? '-' : findType(oid) === undefined ? String(oid) : formatType(oid)),
     catalogRows: (name, args) => catalogSetFunctionRows(reader, name, args) as TypedValue[][],
   };
+}
+
+/**
+ * regtypein: any type name the grammar accepts ("pg_catalog"."int4", character varying(20),
+ * int4[], double precision), read by PostgreSQL's own parser as the type of a cast. The text is
+ * only parsed, never run; anything but a single type name is 42601.
+ */
+function regtypeIn(text: string): number {
+  const direct = typeByName(text);
+  if (direct !== undefined) return direct.oid;
+  const invalid = () => new KeelError(SqlState.SyntaxError, `invalid type name "${text}"`);
+  let statements: ReturnType<typeof parseSql>;
+  try {
+    statements = parseSql(`SELECT NULL::${text}`);
+  } catch (error) {
+    // PostgreSQL reports the grammar's own message; the position would point into our wrapper.
+    if (error instanceof KeelError) throw new KeelError(error.sqlstate, error.message);
+    throw invalid();
+  }
+  // A type name cannot contain a statement separator: the grammar stops at it, as PostgreSQL's.
+  if (statements.length > 1) throw new KeelError(SqlState.SyntaxError, 'syntax error at or near ";"');
+  const [statement] = statements;
+  const node = statements.length === 1 ? statement?.node : undefined;
+  const select = node !== undefined && 'SelectStmt' in node ? node.SelectStmt : undefined;
+  const target = select?.targetList?.length === 1 ? select.targetList[0] : undefined;
+  const value = target !== undefined && 'ResTarget' in target ? target.ResTarget.val : undefined;
+  const cast = value !== undefined && 'TypeCast' in value ? value.TypeCast : undefined;
+  if (cast?.typeName === undefined || select?.fromClause !== undefined) throw invalid();
+  return resolveTypeName(cast.typeName).type;
 }
