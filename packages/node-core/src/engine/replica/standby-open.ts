@@ -2,14 +2,15 @@
  * The pieces of Engine.open that make it a hot standby, and the catalog reload replayed DDL
  * needs. Order matters: the WAL refuses local appends (and checkpoints become restart points)
  * the moment the storage engine is open, before any timer can fire; the HotStandby starts once
- * the engine and its catalogs exist.
+ * the engine and its catalogs exist, and shows at once what the standby showed before a restart
+ * (the horizon it saved, replayed by crash recovery from the local WAL).
  * Exports: holdStandbyWal, enterStandby, isCommitRecord, reloadCatalogs, catalogRelFiles.
  */
 import { NodeDisk, type RelFileId, type StorageEngine } from '../../storage/index.js';
 import type { Xid } from '../../txn/xid.js';
 import { readControlFile } from '../../wal/control-file.js';
 import type { Engine } from '../engine.js';
-import { HotStandby } from './hot-standby.js';
+import { HotStandby, StandbyHorizonFile } from './hot-standby.js';
 import { ReplicationStateFile } from './replication-state.js';
 import type { StandbyXacts } from './standby-xacts.js';
 
@@ -39,6 +40,7 @@ export function enterStandby(engine: Engine, xacts: StandbyXacts): HotStandby {
     },
     xacts,
     state,
+    new StandbyHorizonFile(engine.options.dataDir, engine.directory.readMeta().systemIdentifier),
     {
       replayLsn: storage.recovery.endLsn,
       checkpoint: { checkpointLsn, redoLsn },
