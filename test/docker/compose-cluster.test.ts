@@ -3,11 +3,15 @@
  * Builds the image, starts the three nodes with testcontainers on free host ports, then checks
  * what an operator relies on: health, metrics and /cluster on every node, JSON logs with a
  * component field, a psql multi-host connection string, and a clean SIGTERM stop that keeps the
- * data on the volume. The failover drill (issue 10, point 3) joins this suite once failover exists.
+ * data on the volume; then the failover drill (scripts/drill in compose mode: docker kill of the
+ * primary under a write load) with no acknowledged commit lost and the old primary rejoined.
+ * Everything here is also covered by process-based tests that CI runs (test/failover/drill.test.ts
+ * runs the same drill with --local).
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
+import path from 'node:path';
 import { promisify } from 'node:util';
 import { DockerComposeEnvironment, type StartedDockerComposeEnvironment, Wait } from 'testcontainers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,7 +23,21 @@ const run = promisify(execFile);
 const nodes = ['keel-1', 'keel-2', 'keel-3'] as const;
 type NodeName = (typeof nodes)[number];
 const password = `keel-${randomBytes(9).toString('hex')}`;
-const logComponents = new Set(['wire', 'sql', 'wal', 'raft', 'replication', 'health', 'http']);
+const logComponents = new Set([
+  'wire',
+  'sql',
+  'wal',
+  'raft',
+  'replication',
+  'health',
+  'http',
+  'failover',
+  'router',
+  'dns',
+  'admin',
+  'autovacuum',
+  'hook',
+]);
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -127,8 +145,7 @@ describe('docker-compose cluster', () => {
   });
 
   it('stops cleanly on SIGTERM, keeps its data on the volume, and multi-host skips the stopped node', async () => {
-    // Written through keel-1's own port: today every node is its own primary; once routing to
-    // the primary exists (issue 9, point 8) any node's port still accepts the write.
+    // Written through keel-1's own port: every node's port routes a session to the primary.
     await psql(['keel-1'], 'create table docker_suite (id int primary key, note text)');
     await psql(['keel-1'], "insert into docker_suite values (1, 'kept on the volume')");
     const id = containerId('keel-1');
@@ -145,4 +162,27 @@ describe('docker-compose cluster', () => {
     await waitReady('keel-1');
     expect(await psql(['keel-1'], 'select note from docker_suite where id = 1')).toBe('kept on the volume');
   });
+
+  it('survives the failover drill: docker kill of the primary loses no acknowledged commit', async () => {
+    const spec = nodes
+      .map((node) => `${node}=${containerId(node)}:127.0.0.1:${port(pgPort, node)}:${port(httpPort, node)}`)
+      .join(',');
+    const { stdout } = await run(
+      process.execPath,
+      [path.join(repoRoot, 'scripts', 'drill.mjs'), '--scenario', 'kill', '--json'],
+      {
+        env: { ...process.env, KEEL_DRILL_NODES: spec, KEEL_ADMIN_PASSWORD: password },
+        timeout: 300_000,
+        maxBuffer: 64 * 1024 * 1024,
+      },
+    );
+    const report = JSON.parse(stdout) as {
+      rounds: { lost: number; rejoined: boolean }[];
+      finalCheck: { lost: number; acknowledged: number } | null;
+    };
+    expect(report.rounds).toHaveLength(1);
+    expect(report.rounds[0]).toMatchObject({ lost: 0, rejoined: true });
+    expect(report.finalCheck?.lost).toBe(0);
+    expect(report.finalCheck?.acknowledged).toBeGreaterThan(0);
+  }, 360_000);
 });
