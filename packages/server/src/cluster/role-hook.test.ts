@@ -61,18 +61,25 @@ describe('RoleHookRunner', () => {
     const t = setup((dir) => `echo "$1 $2 $3 $4 $KEEL_ROLE $KEEL_TERM" >> ${dir}/runs`);
     const runner = t.make();
     runner.desire('replica', 3);
-    await expect.poll(() => t.runs()).toEqual(['replica n2 3 prod replica 3']);
+    await expect.poll(() => t.runs(), { timeout: 10_000 }).toEqual(['replica n2 3 prod replica 3']);
     runner.desire('replica', 3);
     runner.desire('primary', 2);
     runner.desire('primary', 4);
-    await expect.poll(() => t.runs()).toEqual(['replica n2 3 prod replica 3', 'primary n2 4 prod primary 4']);
+    await expect
+      .poll(() => t.runs(), { timeout: 10_000 })
+      .toEqual(['replica n2 3 prod replica 3', 'primary n2 4 prod primary 4']);
+    // The run is recorded once the runner saw the hook exit (the log line comes with the record),
+    // which is after the hook's own output: close only then, or the restart repeats it.
+    await expect
+      .poll(() => t.lines.filter((l) => l.msg === 'role-change hook ran').length, { timeout: 10_000 })
+      .toBe(2);
     runner.close();
     // A restarted node replays its log: the recorded run is not repeated.
     const again = t.make();
     again.desire('replica', 3);
     again.desire('primary', 4);
     again.desire('replica', 5);
-    await expect.poll(() => t.runs().length).toBe(3);
+    await expect.poll(() => t.runs().length, { timeout: 10_000 }).toBe(3);
     expect(t.runs()[2]).toBe('replica n2 5 prod replica 5');
     expect(t.lines.filter((l) => l.msg === 'role-change hook ran').map((l) => l.fields.term)).toEqual([
       3, 4, 5,
