@@ -211,6 +211,11 @@ export class FailoverOrchestrator {
       this.lease.reset(change.term);
       this.renewLease();
     } else {
+      // A leader cut off from its quorum may step down (check-quorum) before a reconcile saw its
+      // lease lapse; the lapse is logged all the same, with the instant it happened, so the log
+      // always shows when this node stopped being allowed to write. (A switchover fenced first.)
+      if (this.promotedTerm !== null && !this.lapsed && !this.transferring)
+        this.logLeaseLapse(this.promotedTerm);
       this.lease.reset(-1);
       this.lapsed = false;
       const old = this.following;
@@ -286,15 +291,8 @@ export class FailoverOrchestrator {
     if (this.transferring) return;
     if (!this.leaseHolds(st)) {
       if (this.promotedTerm === term && !this.lapsed) {
-        this.lapsed = true;
-        // When the lease ran out, in wall-clock time: the instant no write could be allowed after.
-        const leaseExpiredAt = new Date(Date.now() + this.lease.remainingMs(this.deps.now())).toISOString();
-        const fencing = this.deps.fenceOnLeaseLapse;
-        this.log.warn(
-          { term, lsn: this.lsn(), leaseExpiredAt, fencing },
-          fencing ? 'leader lease expired: writes fenced' : 'leader lease expired: not routing sessions here',
-        );
-        if (fencing) this.fence('leader lease expired');
+        this.logLeaseLapse(term);
+        if (this.deps.fenceOnLeaseLapse) this.fence('leader lease expired');
       }
       return;
     }
@@ -360,6 +358,19 @@ export class FailoverOrchestrator {
   }
 
   // --- helpers -------------------------------------------------------------------------------
+
+  private logLeaseLapse(term: number): void {
+    this.lapsed = true;
+    // When the lease ran out, in wall-clock time: the instant no write could be allowed after.
+    // (A leader deposed by a newer term while its lease still ran stops writing now.)
+    const remaining = Math.min(0, this.lease.remainingMs(this.deps.now()));
+    const leaseExpiredAt = new Date(Date.now() + remaining).toISOString();
+    const fencing = this.deps.fenceOnLeaseLapse;
+    this.log.warn(
+      { term, lsn: this.lsn(), leaseExpiredAt, fencing },
+      fencing ? 'leader lease expired: writes fenced' : 'leader lease expired: not routing sessions here',
+    );
+  }
 
   private fence(reason: string): void {
     this.fenced = reason;

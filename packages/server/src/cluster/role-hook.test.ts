@@ -81,9 +81,11 @@ describe('RoleHookRunner', () => {
     again.desire('replica', 5);
     await expect.poll(() => t.runs().length, { timeout: 10_000 }).toBe(3);
     expect(t.runs()[2]).toBe('replica n2 5 prod replica 5');
-    expect(t.lines.filter((l) => l.msg === 'role-change hook ran').map((l) => l.fields.term)).toEqual([
-      3, 4, 5,
-    ]);
+    await expect
+      .poll(() => t.lines.filter((l) => l.msg === 'role-change hook ran').map((l) => l.fields.term), {
+        timeout: 10_000,
+      })
+      .toEqual([3, 4, 5]);
   });
 
   it('retries a failing hook until it succeeds, logging each failure, without blocking the caller', async () => {
