@@ -58,7 +58,11 @@ export class FaultProxy {
       client.pause();
       return;
     }
-    const upstream = net.connect(this.targetPort, this.targetHost);
+    // No Nagle on either leg: the proxy stands in for a network path, which does not hold small
+    // writes back for an acknowledgement (with Nagle, a small reply behind an unacknowledged one
+    // waits for the peer's delayed ACK, up to 40 ms on Linux, per hop).
+    client.setNoDelay(true);
+    const upstream = net.connect({ port: this.targetPort, host: this.targetHost, noDelay: true });
     this.sockets.add(upstream);
     upstream.on('close', () => {
       this.sockets.delete(upstream);

@@ -25,6 +25,7 @@ import type { DdlContext, DdlStorage, ResolvedType } from './ddl/ddl-context.js'
 import type { Engine } from './engine.js';
 import { typeSettingsOf } from './result-encoding.js';
 import type { Session } from './session.js';
+import { WorkYield } from './utility/work-yield.js';
 
 const serialTypes: Record<string, number> = {
   serial: 23,
@@ -210,8 +211,19 @@ async function buildIndex(
   const xid = engine.txns.xidForWrite(txn);
   txn.commandWrote = true;
   const pages = heap.pageCount();
+  // Yield by time, not by pages: a page of wide keys or expression keys takes far longer than
+  // one of narrow integers, and the loop must let Raft heartbeats through (utility/work-yield.ts).
+  const slice = new WorkYield();
+  let sinceCheck = 0;
   for (let pageNo = 0; pageNo < pages; pageNo++) {
     for (const tuple of heap.scanPage(pageNo, { readAhead: 16 })) {
+      if (++sinceCheck >= 16) {
+        sinceCheck = 0;
+        if (slice.due()) {
+          session.checkInterrupts();
+          await slice.yield();
+        }
+      }
       const xmin = tuple.header.xmin as number as Xid;
       const xmax = tuple.header.xmax as number as Xid;
       const xminCommitted = txn.ownXids.has(xmin) || engine.txns.statusOf(xmin) === 'committed';
@@ -239,10 +251,6 @@ async function buildIndex(
         });
       }
       seen.set(hex, row);
-    }
-    if (pageNo % 64 === 63) {
-      session.checkInterrupts();
-      await new Promise<void>((resolve) => setImmediate(resolve));
     }
   }
 }

@@ -8,6 +8,7 @@
  */
 import { KeelError, SqlState } from '@keel/errors';
 import type { Engine } from '../engine.js';
+import { workSliceMs } from '../utility/work-yield.js';
 import { applyBackup, receiveBackup } from './backup-install.js';
 import { produceBackup } from './base-backup.js';
 import type { EngineCommitGate } from './engine-replication.js';
@@ -22,6 +23,9 @@ import type {
 } from './port-types.js';
 import type { ReplicatedEngine } from './replicated-engine.js';
 import { planRewind, quarantineDiverged } from './rewind.js';
+
+/** WAL replayed per step of replayWal (its time budget is checked between steps). */
+const REPLAY_STEP_BYTES = 64 * 1024;
 
 /** Term of the WAL just before `end` (the last history entry starting below it). */
 function termAt(history: readonly TermStart[], end: number): number {
@@ -138,10 +142,22 @@ export class EngineReplicationStorage {
     return wal.flushedLsn;
   }
 
+  /**
+   * Replays up to `maxBytes` of flushed WAL, in steps, stopping early once WORK_SLICE_MS passed:
+   * the driver yields to the event loop between calls, so Raft heartbeats and the replication
+   * stream keep flowing while a large transaction (an index build's WAL) replays.
+   */
   replayWal(maxBytes: number): number {
     const standby = this.engine.replication.standby;
     if (standby === null) return this.engine.storage.wal.flushedLsn;
-    return standby.replay(maxBytes);
+    const started = performance.now();
+    let lsn = standby.replayLsn;
+    const end = lsn + maxBytes;
+    for (;;) {
+      const before = lsn;
+      lsn = standby.replay(Math.min(REPLAY_STEP_BYTES, end - lsn));
+      if (lsn <= before || lsn >= end || performance.now() - started >= workSliceMs()) return lsn;
+    }
   }
 
   setPrimaryVisible(lsn: number): void {
