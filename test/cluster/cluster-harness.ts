@@ -52,7 +52,22 @@ export class TestCluster {
     this.clusterName = options.clusterName ?? 'test';
   }
 
+  /**
+   * Starts the nodes. Their gRPC and replication ports are picked before the processes start
+   * (every peer must know them), so another test's process may take one in between; a start that
+   * fails with EADDRINUSE is retried on fresh ports.
+   */
   static async start(idsOrOptions: string[] | TestClusterOptions = {}): Promise<TestCluster> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await TestCluster.startOnce(idsOrOptions);
+      } catch (error) {
+        if (attempt >= 3 || !String(error).includes('EADDRINUSE')) throw error;
+      }
+    }
+  }
+
+  private static async startOnce(idsOrOptions: string[] | TestClusterOptions): Promise<TestCluster> {
     const options = Array.isArray(idsOrOptions) ? { ids: idsOrOptions } : idsOrOptions;
     const ids = options.ids ?? ['n1', 'n2', 'n3'];
     const cluster = new TestCluster(ids, options);
@@ -79,11 +94,18 @@ export class TestCluster {
           cluster.proxies.set(`${from}->${to}:replication`, await proxyTo(replicationPort));
       }
     }
-    const started = await Promise.all(ids.map((id) => KeelProcess.start({ args: cluster.argsFor(id) })));
+    const started = await Promise.allSettled(
+      ids.map((id) => KeelProcess.start({ args: cluster.argsFor(id) })),
+    );
     ids.forEach((id, i) => {
-      const node = started[i];
-      if (node !== undefined) cluster.nodes.set(id, node);
+      const outcome = started[i];
+      if (outcome?.status === 'fulfilled') cluster.nodes.set(id, outcome.value);
     });
+    const failed = started.find((outcome) => outcome.status === 'rejected');
+    if (failed !== undefined) {
+      await cluster.dispose();
+      throw failed.reason;
+    }
     return cluster;
   }
 
@@ -175,6 +197,13 @@ export class TestCluster {
   ): Promise<{ leader: string; term: number }> {
     return waitFor(
       async () => {
+        for (const id of ids) {
+          const child = this.node(id).child;
+          if (child.exitCode !== null || child.signalCode !== null)
+            throw new Error(
+              `node ${id} exited (${child.exitCode ?? child.signalCode}); last log lines:\n${this.node(id).logs.slice(-15).join('\n')}`,
+            );
+        }
         const views = await Promise.all(ids.map((id) => this.view(id)));
         const leaders = new Set(views.map((v) => v.leaderId));
         const [leader] = [...leaders];

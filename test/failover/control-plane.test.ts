@@ -181,11 +181,17 @@ describe('failover of the control plane', () => {
     await waitFor(async () => !(await c.view(before.leader)).writable, {
       what: 'the old primary to stop being writable',
     });
-    const expired = c
-      .node(before.leader)
-      .jsonLogs()
-      .filter((line) => String(line.msg).startsWith('leader lease expired'))
-      .at(-1);
+    // The lapse is logged by the old primary's next reconcile or when it steps down, which may
+    // come after it stopped reporting itself writable: wait for the line, then check its instant.
+    const expired = await waitFor(
+      () =>
+        c
+          .node(before.leader)
+          .jsonLogs()
+          .filter((line) => String(line.msg).startsWith('leader lease expired'))
+          .at(-1) ?? null,
+      { what: 'the old primary to log its lease lapse' },
+    );
     const elected = logLines(c, after.leader, 'role changed').find(
       (line) => line.role === 'leader' && line.term === after.term,
     );

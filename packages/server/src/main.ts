@@ -70,6 +70,8 @@ main(process.argv.slice(2)).then(
         ? `keel: ${error.message} (SQLSTATE ${error.sqlstate})\n${error.hint === undefined ? '' : `hint: ${error.hint}\n`}`
         : `keel: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
     );
-    process.exitCode = 1;
+    // Exit now: a start that failed half-way (a port in use) may leave servers and timers of
+    // the parts that did start, and a node that cannot serve must not linger as a process.
+    process.exit(1);
   },
 );

@@ -216,6 +216,8 @@ export class FailoverOrchestrator {
       // always shows when this node stopped being allowed to write. (A switchover fenced first.)
       if (this.promotedTerm !== null && !this.lapsed && !this.transferring)
         this.logLeaseLapse(this.promotedTerm);
+      // Promotion ended with the leadership (once: later role changes must not log it again).
+      this.promotedTerm = null;
       this.lease.reset(-1);
       this.lapsed = false;
       const old = this.following;
@@ -363,7 +365,8 @@ export class FailoverOrchestrator {
     this.lapsed = true;
     // When the lease ran out, in wall-clock time: the instant no write could be allowed after.
     // (A leader deposed by a newer term while its lease still ran stops writing now.)
-    const remaining = Math.min(0, this.lease.remainingMs(this.deps.now()));
+    const remainingMs = this.lease.remainingMs(this.deps.now());
+    const remaining = Number.isFinite(remainingMs) ? Math.min(0, remainingMs) : 0;
     const leaseExpiredAt = new Date(Date.now() + remaining).toISOString();
     const fencing = this.deps.fenceOnLeaseLapse;
     this.log.warn(
