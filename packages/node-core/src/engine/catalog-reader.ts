@@ -97,25 +97,9 @@ export class EngineCatalogReader implements CatalogReader {
     // As regclassin: a number is an oid, taken as it is; '-' is the invalid oid 0.
     if (/^\s*\d+\s*$/.test(name)) return Number(name);
     if (name.trim() === '-') return 0;
-    const parts = this.withoutOwnDatabase(splitQualifiedName(name), name);
+    const parts = withoutOwnDatabase(splitQualifiedName(name), this.databaseName, 'relation');
     const relation = this.resolveRelation(parts.length > 1 ? (parts[0] ?? null) : null, parts.at(-1) ?? '');
     return relation?.oid ?? null;
-  }
-
-  /**
-   * database.schema.relation names (ORMs write them, TypeORM among them): the database part
-   * must be the current one, as PostgreSQL requires, and is dropped.
-   */
-  private withoutOwnDatabase(parts: string[], name: string): string[] {
-    if (parts.length > 3)
-      throw new KeelError(SqlState.SyntaxError, `improper relation name (too many dotted names): ${name}`);
-    if (parts.length < 3) return parts;
-    if (parts[0] !== this.databaseName)
-      throw new KeelError(
-        SqlState.FeatureNotSupported,
-        `cross-database references are not implemented: "${name}"`,
-      );
-    return parts.slice(1);
   }
 
   regclassOut(oid: Oid): string {
@@ -178,6 +162,27 @@ export function parseSearchPath(text: string): string[] {
 }
 
 /** "a.b", "\"A\".b" -> ['a', 'b'], ['A', 'b']: identifiers folded to lower case unless quoted. */
+/**
+ * database.schema.name lists (ORMs write them, TypeORM among them): the database part must be
+ * the current one, as PostgreSQL requires, and is dropped. PostgreSQL words the errors for
+ * relation names (regclass) and other qualified names (regproc) differently; both are kept.
+ */
+export function withoutOwnDatabase(parts: string[], database: string, kind: 'relation' | 'name'): string[] {
+  const text = parts.join('.');
+  if (parts.length > 3) {
+    const what = kind === 'relation' ? 'relation name' : 'qualified name';
+    throw new KeelError(SqlState.SyntaxError, `improper ${what} (too many dotted names): ${text}`);
+  }
+  if (parts.length < 3) return parts;
+  if (parts[0] !== database) {
+    throw new KeelError(
+      SqlState.FeatureNotSupported,
+      `cross-database references are not implemented: ${kind === 'relation' ? `"${text}"` : text}`,
+    );
+  }
+  return parts.slice(1);
+}
+
 export function splitQualifiedName(name: string): string[] {
   const parts: string[] = [];
   const pattern = /\s*("((?:[^"]|"")*)"|[^."]+)\s*(\.|$)/gy;

@@ -18,7 +18,7 @@ import type { CatalogResolver } from '../../sql/types/settings.js';
 import { findType, formatType, typeByName } from '../../sql/types/type-registry.js';
 import type { Value as TypedValue } from '../../sql/types/value.js';
 import type { EngineCatalogReader } from '../catalog-reader.js';
-import { quoteIdentifier } from '../catalog-reader.js';
+import { quoteIdentifier, withoutOwnDatabase } from '../catalog-reader.js';
 import { catalogSetFunctionRows } from './catalog-functions.js';
 import { type BuiltinProcedure, builtinProcedures } from './proc-catalog.js';
 
@@ -96,22 +96,7 @@ function parseNameList(text: string): string[] {
  * pg_catalog, which search_path always includes. A schema that does not exist is 3F000.
  */
 function candidates(reader: EngineCatalogReader, text: string): readonly BuiltinProcedure[] {
-  let parts = parseNameList(text);
-  if (parts.length > 3) {
-    throw new KeelError(
-      SqlState.SyntaxError,
-      `improper qualified name (too many dotted names): ${parts.join('.')}`,
-    );
-  }
-  if (parts.length === 3) {
-    if (parts[0] !== reader.databaseName) {
-      throw new KeelError(
-        SqlState.FeatureNotSupported,
-        `cross-database references are not implemented: ${parts.join('.')}`,
-      );
-    }
-    parts = parts.slice(1);
-  }
+  const parts = withoutOwnDatabase(parseNameList(text), reader.databaseName, 'name');
   if (parts.length === 2) {
     const schema = parts[0] ?? '';
     const namespace = reader.namespaceByName(schema);
